@@ -1,0 +1,97 @@
+import { LossOptionError, LossShapeError, LossTypeError, mse, mseGrad } from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, seededRandom, splitPoints, worstRatio } from '../test/helpers.js';
+
+describe('mse', () => {
+  it('is the mean of squared differences, worked by hand', () => {
+    const r = mse(new Float32Array([1, 2, 3]), new Float32Array([1, 0, 6]));
+    expect(r.value).toBe((0 + 4 + 9) / 3);
+    expect(r.sumValue).toBe(13);
+    expect(r.sumDenominator).toBe(3);
+    expect(mse([1, 2, 3], [1, 0, 6], { reduction: 'sum' }).value).toBe(13);
+  });
+
+  it("writes 'none' into a caller's buffer without allocating", () => {
+    const out = new Float64Array(3);
+    const r = mse([1, 2, 3], [0, 0, 0], { reduction: 'none', out });
+    expect(r.value).toBe(out);
+    expect(Array.from(out)).toEqual([1, 4, 9]);
+  });
+
+  it('keeps the first dimension as rows for shaped input', () => {
+    const r = mse({ data: new Float64Array(6), shape: [2, 3] }, new Float64Array(6));
+    expect(r.rows).toBe(2);
+    expect(r.elements).toBe(6);
+  });
+
+  it('propagates NaN as PyTorch does', () => {
+    expect(mse([Number.NaN, 1], [0, 1]).value).toBeNaN();
+    expect(mse([Number.POSITIVE_INFINITY, 1], [0, 1]).value).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('names the function and argument in its errors', () => {
+    expect(() => mse([1, 2], [1])).toThrow(LossShapeError);
+    expect(() => mse([1, 2], [1])).toThrow('mse: target has 1 elements but input has 2');
+    expect(() => mse('12' as never, [1])).toThrow(LossTypeError);
+    expect(() => mse([1], [1], { reduction: 'avg' as never })).toThrow(LossOptionError);
+    expect(() => mse([1], [1], { reduction: 'avg' as never })).toThrow(
+      'mse: option reduction = "avg" is invalid',
+    );
+  });
+
+  it('has gradients that agree with central finite differences', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.integer(), (n, seed) => {
+        const rnd = seededRandom(seed);
+        const x = Float64Array.from({ length: n }, () => rnd() * 4 - 2);
+        const y = Float64Array.from({ length: n }, () => rnd() * 4 - 2);
+        for (const reduction of ['mean', 'sum'] as const) {
+          const g = mseGrad(x, y, { reduction }).input;
+          const fd = finiteDifference((z) => mse(z, y, { reduction }).value, x);
+          expect(worstRatio(g, fd)).toBeLessThanOrEqual(1);
+        }
+      }),
+    );
+  });
+
+  it('sum = mean × Σdenominator, and a split of the rows adds up to the whole', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .float64Array({ minLength: 1, maxLength: 50, min: -1e3, max: 1e3, noNaN: true })
+          .chain((x) =>
+            fc.tuple(
+              fc.constant(x),
+              fc.float64Array({
+                minLength: x.length,
+                maxLength: x.length,
+                min: -1e3,
+                max: 1e3,
+                noNaN: true,
+              }),
+              splitPoints(x.length),
+            ),
+          ),
+        ([x, y, ranges]) => {
+          const whole = mse(x, y);
+          expect(mse(x, y, { reduction: 'sum' }).value).toBeCloseTo(
+            whole.value * whole.sumDenominator,
+            6,
+          );
+          let s = 0;
+          let d = 0;
+          for (const [a, b] of ranges) {
+            const part = mse(x.subarray(a, b), y.subarray(a, b), { reduction: 'sum' });
+            s += part.sumValue;
+            d += part.sumDenominator;
+          }
+          expect(d).toBe(whole.sumDenominator);
+          expect(Math.abs(s / d - whole.value)).toBeLessThanOrEqual(
+            1e-12 * Math.max(1, whole.value),
+          );
+        },
+      ),
+    );
+  });
+});
