@@ -1,0 +1,265 @@
+import type { LogFormat, Point } from '../events.js';
+import { DebiasedEma } from './debiasedEma.js';
+import { lowerBound, upperBound } from './sortedSearch.js';
+
+/** Smoothing weight of the trend line the divergence check watches (not the display smoothing). */
+const TREND_WEIGHT = 0.9;
+/** Finite points a loss needs before it can be called diverging. */
+const DIVERGENCE_MIN_POINTS = 20;
+/** Window of logged wall time over which the rate is measured, in seconds. */
+const RATE_WINDOW_SECONDS = 30;
+
+/** A rate of progress: steps per second, or rows per second for Arrow losses. */
+export interface Rate {
+  perSecond: number;
+  unit: 'steps' | 'rows';
+}
+
+/** Warnings a view shows next to a series. */
+export interface SeriesAlerts {
+  /** NaN / ±Infinity values seen, and the step of the first. */
+  nonFinite: number;
+  firstNonFiniteStep: number | null;
+  /** A loss whose trend rose well above its best (see {@link Series.diverging}). */
+  diverging: boolean;
+}
+
+/**
+ * One series of one run at full resolution: every point, kept sorted by step (a point that
+ * arrives out of order is inserted in place), with running statistics that never rescan the data.
+ */
+export class Series {
+  readonly path: string;
+  readonly format: LogFormat;
+  readonly name: string;
+  /** Bumped on every change; views compare it to know what to redraw. */
+  version = 0;
+  length = 0;
+  private stepArr = new Float64Array(64);
+  private valueArr = new Float64Array(64);
+  private wallArr = new Float64Array(64);
+  /** Cumulative rows (Arrow losses); null until a point carries `rows`. */
+  private rowsArr: Float64Array | null = null;
+  private wallSorted = true;
+
+  /** Values logged, including non-finite ones. */
+  count = 0;
+  nonFinite = 0;
+  firstNonFiniteStep: number | null = null;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  private sum = 0;
+  private sumComp = 0;
+  private finite = 0;
+  private runningMeanFromSource: number | null = null;
+  private totalRows = 0;
+
+  private trend = new DebiasedEma(TREND_WEIGHT);
+  private trendFirst = Number.NaN;
+  private trendMin = Number.POSITIVE_INFINITY;
+
+  private emaWeight = -1;
+  private emaArr = new Float64Array(0);
+  private emaValid = 0;
+  private emaState: DebiasedEma | null = null;
+
+  constructor(path: string, format: LogFormat, name: string) {
+    this.path = path;
+    this.format = format;
+    this.name = name;
+  }
+
+  get steps(): Float64Array {
+    return this.stepArr.subarray(0, this.length);
+  }
+  get values(): Float64Array {
+    return this.valueArr.subarray(0, this.length);
+  }
+  get wallTimes(): Float64Array {
+    return this.wallArr.subarray(0, this.length);
+  }
+  /** True while wall time never decreases with step (time axes can then binary-search). */
+  get wallTimeSorted(): boolean {
+    return this.wallSorted;
+  }
+  /** Whether the points carry batch rows (Arrow model outputs with `--loss`). */
+  get hasRows(): boolean {
+    return this.rowsArr !== null;
+  }
+
+  get firstWallTime(): number {
+    let t = Number.POSITIVE_INFINITY;
+    if (this.wallSorted) return this.length > 0 ? this.wallArr[0] : Number.NaN;
+    for (let i = 0; i < this.length; i++) if (this.wallArr[i] < t) t = this.wallArr[i];
+    return t;
+  }
+
+  /** The value at the highest step. */
+  get last(): number {
+    return this.length > 0 ? this.valueArr[this.length - 1] : Number.NaN;
+  }
+  get lastStep(): number {
+    return this.length > 0 ? this.stepArr[this.length - 1] : Number.NaN;
+  }
+  get lastWallTime(): number {
+    return this.length > 0 ? this.wallArr[this.length - 1] : Number.NaN;
+  }
+
+  /**
+   * The running mean: for Arrow losses the source's exact mean over all rows (`runningMean`),
+   * otherwise the mean of the finite values (compensated sum).
+   */
+  get mean(): number {
+    if (this.runningMeanFromSource !== null) return this.runningMeanFromSource;
+    return this.finite > 0 ? (this.sum + this.sumComp) / this.finite : Number.NaN;
+  }
+
+  push(point: Point): void {
+    const { step, value, wallTime } = point;
+    this.ensureCapacity(this.length + 1);
+    let at = this.length;
+    if (this.length > 0 && step < this.stepArr[this.length - 1]) {
+      at = upperBound(this.stepArr, step, 0, this.length);
+      this.stepArr.copyWithin(at + 1, at, this.length);
+      this.valueArr.copyWithin(at + 1, at, this.length);
+      this.wallArr.copyWithin(at + 1, at, this.length);
+      if (this.rowsArr) this.rowsArr.copyWithin(at + 1, at, this.length);
+    }
+    this.stepArr[at] = step;
+    this.valueArr[at] = value;
+    this.wallArr[at] = wallTime;
+    if (point.rows !== undefined && this.rowsArr === null) {
+      this.rowsArr = new Float64Array(this.stepArr.length);
+    }
+    if (this.rowsArr) {
+      this.totalRows += point.rows ?? 0;
+      this.rowsArr[at] = this.totalRows;
+      if (at < this.length) this.recumulateRows(at, point.rows ?? 0);
+    }
+    this.length += 1;
+    if (
+      (at > 0 && this.wallArr[at - 1] > wallTime) ||
+      (at < this.length - 1 && this.wallArr[at + 1] < wallTime)
+    ) {
+      this.wallSorted = false;
+    }
+    if (at < this.emaValid) this.emaValid = 0;
+
+    this.count += 1;
+    if (Number.isFinite(value)) {
+      this.finite += 1;
+      // Neumaier's compensated sum.
+      const t = this.sum + value;
+      this.sumComp +=
+        Math.abs(this.sum) >= Math.abs(value) ? this.sum - t + value : value - t + this.sum;
+      this.sum = t;
+      if (value < this.min) this.min = value;
+      if (value > this.max) this.max = value;
+      const tr = this.trend.next(value);
+      if (Number.isNaN(this.trendFirst)) this.trendFirst = tr;
+      if (tr < this.trendMin) this.trendMin = tr;
+    } else {
+      this.nonFinite += 1;
+      if (this.firstNonFiniteStep === null || step < this.firstNonFiniteStep) {
+        this.firstNonFiniteStep = step;
+      }
+    }
+    if (point.runningMean !== undefined) this.runningMeanFromSource = point.runningMean;
+    this.version += 1;
+  }
+
+  /**
+   * Divergence heuristic, for losses only (a name containing "loss", or an Arrow loss): at least
+   * 20 finite values, and the trend (debiased EMA, weight 0.9) now above its first value or above
+   * 4× its lowest value so far (when that is positive). A loss climbing back over where it started,
+   * or to several times its best, is what a blown-up learning rate looks like.
+   */
+  get diverging(): boolean {
+    if (!(this.hasRows || /loss/i.test(this.name))) return false;
+    if (this.trend.count < DIVERGENCE_MIN_POINTS) return false;
+    const now = this.trend.value;
+    const limit =
+      this.trendMin > 0 ? Math.min(this.trendFirst, 4 * this.trendMin) : this.trendFirst;
+    return now > limit && now > this.trendMin;
+  }
+
+  get alerts(): SeriesAlerts {
+    return {
+      nonFinite: this.nonFinite,
+      firstNonFiniteStep: this.firstNonFiniteStep,
+      diverging: this.diverging,
+    };
+  }
+
+  /**
+   * Progress over the last 30 s of logged wall time: rows per second when the points carry rows,
+   * otherwise steps per second. Null when the points span no time.
+   */
+  rate(): Rate | null {
+    const n = this.length;
+    if (n < 2 || !this.wallSorted) return null;
+    const tEnd = this.wallArr[n - 1];
+    let i = lowerBound(this.wallArr, tEnd - RATE_WINDOW_SECONDS, 0, n);
+    if (i >= n - 1) i = n - 2;
+    const dt = tEnd - this.wallArr[i];
+    if (!(dt > 0)) return null;
+    if (this.rowsArr) {
+      return { perSecond: (this.rowsArr[n - 1] - this.rowsArr[i]) / dt, unit: 'rows' };
+    }
+    return { perSecond: (this.stepArr[n - 1] - this.stepArr[i]) / dt, unit: 'steps' };
+  }
+
+  /**
+   * The debiased EMA of every value at full resolution, in step order, for `weight`. Cached:
+   * appending points extends it; an out-of-order insert (rare) recomputes it from the start.
+   */
+  smoothed(weight: number): Float64Array {
+    if (weight !== this.emaWeight) {
+      this.emaWeight = weight;
+      this.emaValid = 0;
+    }
+    if (this.emaArr.length < this.length) {
+      const grown = new Float64Array(this.stepArr.length);
+      grown.set(this.emaArr.subarray(0, this.emaValid));
+      this.emaArr = grown;
+    }
+    if (this.emaValid === 0 || this.emaState === null) {
+      this.emaState = new DebiasedEma(weight);
+      this.emaValid = 0;
+    }
+    for (let i = this.emaValid; i < this.length; i++) {
+      this.emaArr[i] = this.emaState.next(this.valueArr[i]);
+    }
+    this.emaValid = this.length;
+    return this.emaArr.subarray(0, this.length);
+  }
+
+  /** Index range of the points whose step lies in [from, to]. */
+  stepRange(from: number, to: number): [number, number] {
+    return [
+      lowerBound(this.stepArr, from, 0, this.length),
+      upperBound(this.stepArr, to, 0, this.length),
+    ];
+  }
+
+  private recumulateRows(from: number, added: number): void {
+    const rows = this.rowsArr!;
+    // Rows after the inserted point move up by its row count.
+    for (let i = from + 1; i <= this.length; i++) rows[i] += added;
+    rows[from] = (from > 0 ? rows[from - 1] : 0) + added;
+  }
+
+  private ensureCapacity(n: number): void {
+    if (n <= this.stepArr.length) return;
+    const cap = Math.max(n, this.stepArr.length * 2);
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.stepArr = grow(this.stepArr);
+    this.valueArr = grow(this.valueArr);
+    this.wallArr = grow(this.wallArr);
+    if (this.rowsArr) this.rowsArr = grow(this.rowsArr);
+  }
+}
