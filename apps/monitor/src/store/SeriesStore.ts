@@ -65,10 +65,9 @@ export class SeriesStore {
         if (this.problemList.length > MAX_PROBLEMS) this.problemList.shift();
         this.emit({ type: 'problem', problem: event.problem });
         return;
-      default: {
-        const never: never = event;
-        return never;
-      }
+      default:
+        // A newer source may send event types this store does not know: ignore them.
+        event satisfies never;
     }
   }
 
