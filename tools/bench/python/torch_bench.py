@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""PyTorch peer of `pnpm bench` (tools/bench).
+
+A long-lived worker: reads one JSON request per line on stdin, answers one JSON line on stdout.
+
+  {"op": "probe"}
+      -> {"ok": true, "torch": "1.13.0", "threads": 2}            (or {"ok": false, "error": ...})
+  {"op": "run", "workload": "mse", "threads": 1, "reps": 5, "maxSeconds": 30,
+   "arrays": {"input": {"file": "/tmp/x.f32", "dtype": "float32", "shape": [10000000]}, ...},
+   "options": {...}}
+      -> {"ok": true, "times_ms": [...], "value": 0.123}
+
+The arrays are raw little-endian files written by the benchmark (the very bytes losskit reads).
+Loading them and building tensors is not timed; one untimed warm-up call precedes the timed
+repetitions. Each repetition times exactly one call of the loss (or, for `*Grad` workloads, one
+backward pass: the forward graph is rebuilt untimed before each repetition) with
+time.perf_counter_ns.
+"""
+import json
+import math
+import sys
+import time
+
+try:
+    import numpy as np
+    import torch
+    import torch.nn.functional as F
+    IMPORT_ERROR = None
+except Exception as e:  # noqa: BLE001 - reported to the caller, who prints why the peer is skipped
+    IMPORT_ERROR = f"{type(e).__name__}: {e}"
+
+LN2 = math.log(2.0)
+
+
+def load(spec):
+    a = np.fromfile(spec["file"], dtype=spec["dtype"]).reshape(spec["shape"])
+    t = torch.from_numpy(a)
+    if spec["dtype"] == "int32":
+        t = t.long()
+    return t
+
+
+def sigmoid_focal(x, t, alpha=0.25, gamma=2.0):
+    # torchvision.ops.sigmoid_focal_loss, written out (torchvision is not a dependency here).
+    p = torch.sigmoid(x)
+    ce = F.binary_cross_entropy_with_logits(x, t, reduction="none")
+    p_t = p * t + (1 - p) * (1 - t)
+    loss = ce * ((1 - p_t) ** gamma)
+    if alpha >= 0:
+        loss = (alpha * t + (1 - alpha) * (1 - t)) * loss
+    return loss.mean()
+
+
+def log_cosh(x, t):
+    e = (x - t).abs()
+    return (e + F.softplus(-2 * e) - LN2).mean()
+
+
+def contrastive(a, b, y, margin=1.0):
+    d = F.pairwise_distance(a, b)  # ||a - b + 1e-6||_2, as the reference vectors
+    return (y * d.pow(2) + (1 - y) * (margin - d).clamp(min=0).pow(2)).mean()
+
+
+def info_nce(a, b, temperature=0.1):
+    z1 = F.normalize(a, dim=1)
+    z2 = F.normalize(b, dim=1)
+    logits = z1 @ z2.t() / temperature
+    return F.cross_entropy(logits, torch.arange(a.shape[0]))
+
+
+# Forward losses, inputs by the same names losskit's KernelInfo uses.
+LOSSES = {
+    "crossEntropy": lambda a, o: F.cross_entropy(a["input"], a["target"]),
+    "binaryCrossEntropyWithLogits": lambda a, o: F.binary_cross_entropy_with_logits(a["input"], a["target"]),
+    "sigmoidFocal": lambda a, o: sigmoid_focal(a["input"], a["target"]),
+    "mse": lambda a, o: F.mse_loss(a["input"], a["target"]),
+    "l1": lambda a, o: F.l1_loss(a["input"], a["target"]),
+    "huber": lambda a, o: F.huber_loss(a["input"], a["target"], delta=o.get("delta", 1.0)),
+    "smoothL1": lambda a, o: F.smooth_l1_loss(a["input"], a["target"], beta=o.get("beta", 1.0)),
+    "logCosh": lambda a, o: log_cosh(a["input"], a["target"]),
+    "klDiv": lambda a, o: F.kl_div(a["input"], a["target"], reduction=o.get("reduction", "mean")),
+    "hinge": lambda a, o: (1 - a["target"] * a["input"]).clamp(min=0).mean(),
+    "exponential": lambda a, o: torch.exp(-a["target"] * a["input"]).mean(),
+    "multiMargin": lambda a, o: F.multi_margin_loss(a["input"], a["target"]),
+    "tripletMargin": lambda a, o: F.triplet_margin_loss(a["anchor"], a["positive"], a["negative"]),
+    "contrastive": lambda a, o: contrastive(a["input1"], a["input2"], a["target"]),
+    "infoNce": lambda a, o: info_nce(a["input1"], a["input2"]),
+}
+
+
+def run(req):
+    torch.set_num_threads(int(req["threads"]))
+    arrays = {k: load(v) for k, v in req["arrays"].items()}
+    opts = req.get("options") or {}
+    name = req["workload"]
+    grad = name.endswith("Grad")
+    fn = LOSSES[name[:-4] if grad else name]
+    reps = int(req["reps"])
+    budget_ns = float(req.get("maxSeconds", 30)) * 1e9
+    times = []
+    value = None
+    with torch.no_grad() if not grad else torch.enable_grad():
+        if grad:
+            x = arrays["input"].requires_grad_(True)
+
+            def once():
+                loss = fn(arrays, opts)  # untimed forward: PyTorch's backward needs its graph
+                t0 = time.perf_counter_ns()
+                (g,) = torch.autograd.grad(loss, x)
+                t1 = time.perf_counter_ns()
+                return t1 - t0, float(g[0].item() if g.dim() == 1 else g.reshape(-1)[0].item())
+        else:
+
+            def once():
+                t0 = time.perf_counter_ns()
+                loss = fn(arrays, opts)
+                t1 = time.perf_counter_ns()
+                return t1 - t0, float(loss.item())
+
+        first, value = once()  # warm-up
+        spent = first
+        if first > 2e9:  # a slow call counts as the first repetition instead of a warm-up
+            times.append(first)
+        while len(times) < reps and (spent < budget_ns or len(times) == 0):
+            dt, value = once()
+            times.append(dt)
+            spent += dt
+    return {"ok": True, "times_ms": [t / 1e6 for t in times], "value": value}
+
+
+def main():
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        req = json.loads(line)
+        try:
+            if req["op"] == "probe":
+                if IMPORT_ERROR is not None:
+                    out = {"ok": False, "error": IMPORT_ERROR}
+                else:
+                    out = {"ok": True, "torch": torch.__version__, "threads": torch.get_num_threads()}
+            elif req["op"] == "run":
+                out = run(req)
+            else:
+                out = {"ok": False, "error": f"unknown op {req['op']!r}"}
+        except Exception as e:  # noqa: BLE001 - one failing workload must not end the worker
+            out = {"ok": False, "error": f"{type(e).__name__}: {e}"}
+        sys.stdout.write(json.dumps(out) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+// `pnpm bench`: losskit side by side with PyTorch (CPU, 1 and 2 threads) and TF.js (CPU, WASM).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { type BenchReport, runBench } from './runBench.js';
+import { formatTable } from './table.js';
+
+const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json FILE]
+                  [--python PATH] [--budget SECONDS] [--install-peers]
+
+  --quick          small sizes (a CI-speed smoke run)
+  --reps N         timed repetitions per peer and workload (default 5)
+  --only S         only workloads whose name contains S
+  --json FILE      also write {"results": [{workload, losskit_ms, peers}]} to FILE
+  --python PATH    the Python with torch for the PyTorch peer (default /usr/bin/python3)
+  --budget S       stop repeating a peer on a workload after S seconds (default 30)
+  --install-peers  when \`import torch\` fails and we are root: apt-get install python3-torch`;
+
+function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1].trim();
+  } catch {}
+  return os.cpus()[0]?.model ?? 'unknown';
+}
+
+async function main(): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse();
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const v = args.values;
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const reps = Number(v.reps ?? 5);
+  const budget = Number(v.budget ?? 30);
+  if (!Number.isInteger(reps) || reps < 1) {
+    process.stderr.write(`--reps must be a positive integer, got ${v.reps}\n`);
+    return 2;
+  }
+  if (!(budget > 0)) {
+    process.stderr.write(`--budget must be a positive number of seconds, got ${v.budget}\n`);
+    return 2;
+  }
+  const python = v.python ?? '/usr/bin/python3';
+  if (!existsSync(python)) process.stderr.write(`note: ${python} does not exist\n`);
+  const report: BenchReport = await runBench({
+    quick: v.quick ?? false,
+    reps,
+    only: v.only,
+    python,
+    installPeers: v['install-peers'] ?? false,
+    budgetMs: budget * 1000,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  report.machine = {
+    nproc: String(os.availableParallelism?.() ?? os.cpus().length),
+    cpu: cpuModel(),
+    node: process.version,
+    ...report.machine,
+  };
+  const m = report.machine;
+  process.stdout.write(
+    `\nlosskit bench${v.quick ? ' (quick sizes)' : ''}: ${m.nproc} CPUs (${m.cpu}), node ${m.node}, torch ${m.torch ?? 'skipped'}, tfjs ${m.tfjs ?? 'skipped'}; median of ${reps} reps; ratios are peer ms / losskit ms (> 1 means losskit is faster)\n\n`,
+  );
+  process.stdout.write(`${formatTable(report)}\n`);
+  for (const s of report.skipped) process.stdout.write(`\n${s}`);
+  if (report.skipped.length > 0) process.stdout.write('\n');
+  if (v.json !== undefined) {
+    writeFileSync(v.json, `${JSON.stringify(report, null, 2)}\n`);
+    process.stderr.write(`wrote ${v.json}\n`);
+  }
+  return 0;
+}
+
+function parse() {
+  return parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      reps: { type: 'string' },
+      only: { type: 'string' },
+      json: { type: 'string' },
+      python: { type: 'string' },
+      budget: { type: 'string' },
+      'install-peers': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`bench failed: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  },
+);

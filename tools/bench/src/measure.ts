@@ -1,0 +1,78 @@
+/** Timings of one peer on one workload, in milliseconds. */
+export interface Timing {
+  times: number[];
+  median: number;
+  /** (max − min) / median: the relative spread of the repetitions. */
+  spread: number;
+}
+
+/** A call slower than this is not repeated as a warm-up: it counts as the first repetition. */
+const SLOW_MS = 2000;
+
+/** Median and relative spread of repetition times. */
+export function summarize(times: number[]): Timing {
+  const s = [...times].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  const spread = median > 0 ? (s[s.length - 1] - s[0]) / median : 0;
+  return { times, median, spread };
+}
+
+/** Keeps results alive so the optimiser cannot drop a timed call. */
+export let sink: unknown;
+
+/**
+ * Times `fn`: `warmups` untimed calls (unless one is slower than 2 s, which then counts), then
+ * up to `reps` timed calls, stopping early once `budgetMs` is spent (at least one timed call).
+ */
+export function measure(fn: () => unknown, reps: number, budgetMs: number, warmups = 2): Timing {
+  const times: number[] = [];
+  let spent = 0;
+  for (let w = 0; w < warmups; w++) {
+    const t0 = performance.now();
+    sink = fn();
+    const dt = performance.now() - t0;
+    spent += dt;
+    if (dt > SLOW_MS) {
+      times.push(dt);
+      break;
+    }
+  }
+  while (times.length < reps && (spent < budgetMs || times.length === 0)) {
+    const t0 = performance.now();
+    sink = fn();
+    const dt = performance.now() - t0;
+    times.push(dt);
+    spent += dt;
+  }
+  return summarize(times);
+}
+
+/** {@link measure} for asynchronous work (streams). */
+export async function measureAsync(
+  fn: () => Promise<unknown>,
+  reps: number,
+  budgetMs: number,
+  warmups = 1,
+): Promise<Timing> {
+  const times: number[] = [];
+  let spent = 0;
+  for (let w = 0; w < warmups; w++) {
+    const t0 = performance.now();
+    sink = await fn();
+    const dt = performance.now() - t0;
+    spent += dt;
+    if (dt > SLOW_MS) {
+      times.push(dt);
+      break;
+    }
+  }
+  while (times.length < reps && (spent < budgetMs || times.length === 0)) {
+    const t0 = performance.now();
+    sink = await fn();
+    const dt = performance.now() - t0;
+    times.push(dt);
+    spent += dt;
+  }
+  return summarize(times);
+}

@@ -1,0 +1,245 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { measure, summarize, type Timing } from './measure.js';
+import { Rng } from './rng.js';
+import { streamWorkloads } from './streamWorkloads.js';
+import { loadTfjs, type Tf, type TfjsBackend } from './tfjsPeer.js';
+import { type ArrayFile, installTorch, TorchPeer } from './torchPeer.js';
+import { type Inputs, inputBytes, type Workload, workloads } from './workloads.js';
+
+export const PEERS = ['pytorch-1t', 'pytorch-2t', 'tfjs-cpu', 'tfjs-wasm'] as const;
+export type PeerName = (typeof PEERS)[number];
+
+/** One row of the results (the JSON's `results[]`). */
+export interface Result {
+  workload: string;
+  /** Median of losskit's repetitions, ms. */
+  losskit_ms: number;
+  /** Medians of the peers that ran, ms; skipped peers and peers without the loss are absent. */
+  peers: Partial<Record<PeerName, number>>;
+  /** (max − min) / median of losskit's repetitions. */
+  losskit_spread: number;
+  /** Repetitions timed for losskit. */
+  losskit_reps: number;
+  /** Spread and repetitions of each peer. */
+  peer_spread: Partial<Record<PeerName, number>>;
+  peer_reps: Partial<Record<PeerName, number>>;
+  /** Input bytes read per second (GB/s), for memory-bound kernels. */
+  gb_per_s?: number;
+  /** The loss (or first gradient entry) from losskit and PyTorch: same data, same answer. */
+  check?: { losskit: number; pytorch?: number };
+  /** Stream rows: the bare-kernel baseline time, rows/s, memory samples. */
+  baseline_ms?: number;
+  baseline?: string;
+  rows_per_s?: number;
+  memory?: {
+    rss_start_mb: number;
+    rss_peak_mb: number;
+    rss_end_mb: number;
+    heap_max_mb: number;
+    heap_end_mb: number;
+    samples: number;
+  };
+  /** Why a peer failed on this workload (it is then absent from `peers`). */
+  peer_errors?: Partial<Record<PeerName, string>>;
+}
+
+export interface Unavailable {
+  workload: string;
+  reason: string;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  reps: number;
+  only?: string;
+  python: string;
+  installPeers: boolean;
+  /** Per peer and workload: stop repeating once this much time is spent (ms). */
+  budgetMs: number;
+  log: (line: string) => void;
+}
+
+export interface BenchReport {
+  results: Result[];
+  unavailable: Unavailable[];
+  skipped: string[];
+  machine: Record<string, string>;
+}
+
+/** The losskit call for a workload, or why it cannot run. */
+async function losskitCall(w: Workload, inputs: Inputs): Promise<(() => unknown) | string> {
+  let core: typeof import('@losskit/core');
+  try {
+    core = await import('@losskit/core');
+  } catch (e) {
+    return `@losskit/core does not load: ${(e as Error).message}`;
+  }
+  const info = core.kernels[w.kernel];
+  if (info === undefined) return `@losskit/core has no kernel ${w.kernel}`;
+  const named: Record<string, { data: Float32Array | Int32Array; shape: number[] }> = {};
+  for (const [k, v] of Object.entries(inputs)) named[k] = { data: v.data, shape: v.shape };
+  let fn: () => unknown;
+  if (w.grad) {
+    const gradient = info.gradient;
+    if (gradient === undefined) return `${w.kernel} has no gradient yet`;
+    // The gradient is written into a caller's buffer (`out`), as a training loop would.
+    const out = { input: new Float64Array(inputs.input.data.length) };
+    const options = { ...w.options, out };
+    fn = () => gradient(named, options);
+  } else {
+    fn = () => info.compute(named, w.options);
+  }
+  try {
+    fn();
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return fn;
+}
+
+function firstValue(r: unknown): number {
+  if (r !== null && typeof r === 'object' && 'value' in r)
+    return Number((r as { value: unknown }).value);
+  if (r !== null && typeof r === 'object' && 'input' in r)
+    return (r as { input: Float64Array }).input[0];
+  return Number.NaN;
+}
+
+function writeArrays(dir: string, inputs: Inputs): Record<string, ArrayFile> {
+  const files: Record<string, ArrayFile> = {};
+  for (const [k, v] of Object.entries(inputs)) {
+    const file = path.join(dir, `${k}.bin`);
+    writeFileSync(file, new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength));
+    files[k] = { file, dtype: v.data instanceof Int32Array ? 'int32' : 'float32', shape: v.shape };
+  }
+  return files;
+}
+
+function runTfjs(
+  tf: Tf,
+  backend: TfjsBackend,
+  w: Workload,
+  inputs: Inputs,
+  o: BenchOptions,
+): Timing {
+  const engine = tf.engine();
+  engine.startScope();
+  try {
+    const call = w.tfjs!(tf, inputs);
+    // Both backends compute synchronously; reading the scalar loss forces nothing more.
+    const once = () =>
+      tf.tidy(() => {
+        const r = call();
+        return r.size === 1 ? r.dataSync()[0] : 0;
+      });
+    return measure(once, o.reps, o.budgetMs, backend === 'wasm' ? 2 : 1);
+  } finally {
+    engine.endScope();
+  }
+}
+
+function fmtTiming(t: Timing): string {
+  return `${t.median.toFixed(2)} ms ±${(50 * t.spread).toFixed(0)}% (${t.times.length} reps)`;
+}
+
+/** Runs the benchmark: every workload, every available peer, one after the other. */
+export async function runBench(o: BenchOptions): Promise<BenchReport> {
+  const skipped: string[] = [];
+  const machine: Record<string, string> = {};
+  let torch = await TorchPeer.start(o.python);
+  if (!(torch instanceof TorchPeer) && o.installPeers) {
+    o.log(`pytorch: ${torch.skipped}; --install-peers: ${installTorch()}`);
+    torch = await TorchPeer.start(o.python);
+  }
+  if (torch instanceof TorchPeer) machine.torch = torch.version;
+  else skipped.push(`pytorch-1t, pytorch-2t skipped: ${torch.skipped}`);
+  let tfjs: Awaited<ReturnType<typeof loadTfjs>> | null = null;
+  try {
+    tfjs = await loadTfjs();
+    skipped.push(...tfjs.skipped.map((s) => `${s} (skipped)`));
+    machine.tfjs = tfjs.tf.version_core;
+  } catch (e) {
+    skipped.push(`tfjs-cpu, tfjs-wasm skipped: ${(e as Error).message}`);
+  }
+  for (const s of skipped) o.log(s);
+
+  const results: Result[] = [];
+  const unavailable: Unavailable[] = [];
+  const tmp = mkdtempSync(path.join(tmpdir(), 'losskit-bench-'));
+  try {
+    for (const w of workloads(o.quick)) {
+      if (o.only !== undefined && !w.name.includes(o.only)) continue;
+      const inputs = w.make(new Rng(0x10557));
+      const call = await losskitCall(w, inputs);
+      if (typeof call === 'string') {
+        o.log(`${w.name}: unavailable (${call})`);
+        unavailable.push({ workload: w.name, reason: call });
+        continue;
+      }
+      const lk = measure(call, o.reps, o.budgetMs);
+      o.log(`${w.name}: losskit ${fmtTiming(lk)}`);
+      const r: Result = {
+        workload: w.name,
+        losskit_ms: lk.median,
+        peers: {},
+        losskit_spread: lk.spread,
+        losskit_reps: lk.times.length,
+        peer_spread: {},
+        peer_reps: {},
+        check: { losskit: firstValue(call()) },
+      };
+      if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
+      const record = (peer: PeerName, t: Timing) => {
+        r.peers[peer] = t.median;
+        r.peer_spread[peer] = t.spread;
+        r.peer_reps[peer] = t.times.length;
+        o.log(`${w.name}: ${peer} ${fmtTiming(t)}`);
+      };
+      const fail = (peer: PeerName, why: string) => {
+        r.peer_errors = { ...r.peer_errors, [peer]: why };
+        o.log(`${w.name}: ${peer} failed (${why})`);
+      };
+      if (tfjs !== null && w.tfjs !== undefined) {
+        for (const b of tfjs.backends) {
+          const peer = `tfjs-${b}` as const;
+          try {
+            await tfjs.tf.setBackend(b);
+            record(peer, runTfjs(tfjs.tf, b, w, inputs, o));
+          } catch (e) {
+            fail(peer, (e as Error).message);
+          }
+        }
+      }
+      if (torch instanceof TorchPeer) {
+        const arrays = writeArrays(tmp, inputs);
+        for (const threads of [1, 2] as const) {
+          const peer = `pytorch-${threads}t` as const;
+          const a = await torch.run({
+            workload: w.grad ? `${w.kernel}Grad` : w.kernel,
+            threads,
+            reps: o.reps,
+            maxSeconds: o.budgetMs / 1000,
+            arrays,
+            options: w.options,
+          });
+          if (a.ok) {
+            record(peer, summarize(a.times_ms));
+            if (r.check !== undefined) r.check.pytorch = a.value;
+          } else fail(peer, a.error);
+        }
+        for (const f of Object.values(arrays)) rmSync(f.file, { force: true });
+      }
+      results.push(r);
+    }
+    for (const s of await streamWorkloads(o)) {
+      if ('reason' in s) unavailable.push(s);
+      else results.push(s);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+    if (torch instanceof TorchPeer) torch.close();
+  }
+  return { results, unavailable, skipped, machine };
+}

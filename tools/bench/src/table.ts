@@ -1,0 +1,57 @@
+import { type BenchReport, PEERS, type Result } from './runBench.js';
+
+const ratio = (r: Result, peer: (typeof PEERS)[number]): string => {
+  const t = r.peers[peer];
+  if (t === undefined) return r.peer_errors?.[peer] !== undefined ? 'failed' : '–';
+  return `${(t / r.losskit_ms).toFixed(2)}× (${ms(t)})`;
+};
+
+const ms = (t: number): string => (t >= 100 ? t.toFixed(0) : t >= 10 ? t.toFixed(1) : t.toFixed(2));
+
+function note(r: Result): string {
+  const parts: string[] = [];
+  if (r.baseline_ms !== undefined)
+    parts.push(
+      `${r.baseline}: ${ms(r.baseline_ms)} ms, overhead ${(100 * (r.losskit_ms / r.baseline_ms - 1)).toFixed(1)}%`,
+    );
+  if (r.rows_per_s !== undefined) parts.push(`${(r.rows_per_s / 1e6).toFixed(2)} M rows/s`);
+  if (r.memory !== undefined) {
+    const m = r.memory;
+    parts.push(
+      `RSS ${m.rss_start_mb.toFixed(0)} → peak ${m.rss_peak_mb.toFixed(0)} → end ${m.rss_end_mb.toFixed(0)} MB, heap max ${m.heap_max_mb.toFixed(0)} MB (${m.samples} samples)`,
+    );
+  }
+  const c = r.check;
+  if (c?.pytorch !== undefined) {
+    const rel = Math.abs(c.losskit - c.pytorch) / Math.max(Math.abs(c.pytorch), 1e-30);
+    if (!(rel < 1e-3)) parts.push(`value differs from PyTorch: ${c.losskit} vs ${c.pytorch}`);
+  }
+  return parts.join('; ');
+}
+
+/** The results as a Markdown table: ratios are peer time / losskit time (> 1: losskit faster). */
+export function formatTable(report: BenchReport): string {
+  const head = [
+    'workload',
+    'losskit ms (spread)',
+    'GB/s read',
+    ...PEERS.map((p) => `${p} ×`),
+    'note',
+  ];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const r of report.results) {
+    lines.push(
+      `| ${[
+        r.workload,
+        `${ms(r.losskit_ms)} (±${(50 * r.losskit_spread).toFixed(0)}%, n=${r.losskit_reps})`,
+        r.gb_per_s === undefined ? '' : r.gb_per_s.toFixed(2),
+        ...PEERS.map((p) => ratio(r, p)),
+        note(r),
+      ].join(' | ')} |`,
+    );
+  }
+  for (const u of report.unavailable) {
+    lines.push(`| ${u.workload} | unavailable | | | | | | ${u.reason.replace(/\|/g, '\\|')} |`);
+  }
+  return lines.join('\n');
+}
