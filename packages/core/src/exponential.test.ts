@@ -1,0 +1,96 @@
+import { exponential, exponentialGrad, LossRangeError, LossShapeError } from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+
+/** Scores in [−lim, lim] with labels in {−1, 1}, plus a random split of the elements. */
+const scored = (lim = 5, maxLength = 40) =>
+  fc.integer({ min: 1, max: maxLength }).chain((n) =>
+    fc.tuple(
+      fc.float64Array({ minLength: n, maxLength: n, min: -lim, max: lim, noNaN: true }),
+      fc
+        .array(fc.constantFrom(-1, 1), { minLength: n, maxLength: n })
+        .map((a) => Float64Array.from(a)),
+      splitPoints(n),
+    ),
+  );
+
+describe('exponential', () => {
+  it('is exp(−y·f), worked by hand', () => {
+    const r = exponential([0, 2, 1], [1, -1, 1], { reduction: 'none' });
+    expect(Array.from(r.value)).toEqual([1, Math.exp(2), Math.exp(-1)]);
+    expect(exponential([0, 2], [1, -1]).value).toBe((1 + Math.exp(2)) / 2);
+    expect(exponential([0, 2], [1, -1], { reduction: 'sum' }).value).toBe(1 + Math.exp(2));
+    // ∂/∂f exp(−y·f) = −y·exp(−y·f)
+    expect(Array.from(exponentialGrad([0, 2], [1, -1], { reduction: 'sum' }).input)).toEqual([
+      -1,
+      Math.exp(2),
+    ]);
+  });
+
+  it('takes {−1, 1} labels and rejects anything else, naming function and argument', () => {
+    expect(() => exponential([1, 2], [0, 1])).toThrow(LossRangeError);
+    expect(() => exponential([1, 2], [1, 2])).toThrow('exponential: target[1] = 2 is not -1 or 1');
+    expect(() => exponentialGrad([1], [0])).toThrow(
+      'exponentialGrad: target[0] = 0 is not -1 or 1',
+    );
+    expect(() => exponential([1, 2], [1])).toThrow(LossShapeError);
+    expect(() => exponential([1, 2], [1])).toThrow('exponential: target has 1 elements');
+  });
+
+  it('overflows to +∞ (not NaN) where the true value does, and propagates NaN', () => {
+    const r = exponential([800, -800, 1e308], [-1, -1, 1], { reduction: 'none' }).value;
+    expect(Array.from(r)).toEqual([Number.POSITIVE_INFINITY, 0, 0]);
+    expect(exponential([Number.NaN], [1]).value).toBeNaN();
+  });
+
+  it("writes 'none' and its gradient into caller buffers", () => {
+    const out = new Float64Array(2);
+    expect(exponential([0, 0], [1, -1], { reduction: 'none', out }).value).toBe(out);
+    const gx = new Float64Array(2);
+    exponentialGrad([0, 0], [1, -1], { reduction: 'none', gradOutput: [3, 5], out: { input: gx } });
+    expect(Array.from(gx)).toEqual([-3, 5]);
+  });
+
+  it('has gradients that agree with central finite differences', () => {
+    fc.assert(
+      fc.property(scored(3, 20), ([f, y]) => {
+        for (const reduction of ['mean', 'sum'] as const) {
+          const g = exponentialGrad(f, y, { reduction }).input;
+          const fd = finiteDifference((z) => exponential(z, y, { reduction }).value, f);
+          expect(worstRatio(g, fd)).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('sum = mean × Σdenominator, and a split of the rows adds up to the whole', () => {
+    fc.assert(
+      fc.property(scored(20), ([f, y, ranges]) => {
+        const whole = exponential(f, y);
+        const sum = exponential(f, y, { reduction: 'sum' }).value;
+        expect(Math.abs(sum - whole.value * whole.sumDenominator)).toBeLessThanOrEqual(1e-12 * sum);
+        let s = 0;
+        let d = 0;
+        for (const [a, b] of ranges) {
+          const part = exponential(f.subarray(a, b), y.subarray(a, b));
+          s += part.sumValue;
+          d += part.sumDenominator;
+        }
+        expect(d).toBe(f.length);
+        expect(Math.abs(s / d - whole.value)).toBeLessThanOrEqual(1e-12 * whole.value);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('never gives NaN for finite input', () => {
+    fc.assert(
+      fc.property(scored(1e308), ([f, y]) => {
+        for (const v of exponential(f, y, { reduction: 'none' }).value) expect(v).not.toBeNaN();
+      }),
+      { numRuns: 50 },
+    );
+  });
+});

@@ -1,0 +1,117 @@
+import { hinge, hingeGrad, LossOptionError, LossRangeError, LossShapeError } from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+
+/** Scores in [−lim, lim] with labels in {−1, 1}, plus a random split of the elements. */
+const scored = (lim = 5, maxLength = 40) =>
+  fc.integer({ min: 1, max: maxLength }).chain((n) =>
+    fc.tuple(
+      fc.float64Array({ minLength: n, maxLength: n, min: -lim, max: lim, noNaN: true }),
+      fc
+        .array(fc.constantFrom(-1, 1), { minLength: n, maxLength: n })
+        .map((a) => Float64Array.from(a)),
+      splitPoints(n),
+    ),
+  );
+
+describe('hinge', () => {
+  it('is max(0, m − y·f), worked by hand', () => {
+    const f = [2, 0.5, -1, 0.25];
+    const y = [1, 1, 1, -1];
+    const r = hinge(f, y, { reduction: 'none' });
+    expect(Array.from(r.value)).toEqual([0, 1 - 0.5, 1 + 1, 1 + 0.25]);
+    expect(hinge(f, y).value).toBe((0 + 0.5 + 2 + 1.25) / 4);
+    expect(hinge(f, y, { reduction: 'sum' }).value).toBe(0.5 + 2 + 1.25);
+    // margin 0.5: max(0, 0.5 − 2), max(0, 0.5 − 0.5), 0.5 + 1, 0.5 + 0.25
+    expect(hinge(f, y, { margin: 0.5, reduction: 'sum' }).value).toBe(0 + 0 + 1.5 + 0.75);
+    expect(Array.from(hingeGrad(f, y, { reduction: 'sum' }).input)).toEqual([0, -1, -1, 1]);
+  });
+
+  it('takes {−1, 1} labels as given and rejects {0, 1} labels (TF.js remaps 2y − 1)', () => {
+    // y = −1, f = −0.5 is inside the margin: max(0, 1 − (−1)(−0.5)) = 0.5. TF.js's hingeLoss
+    // maps y to 2y − 1 = −3 and reports max(0, 1 − (−3)(−0.5)) = 0.
+    expect(hinge([-0.5], [-1]).value).toBe(0.5);
+    expect(hinge([-3, 3], [-1, 1], { reduction: 'sum' }).value).toBe(0);
+    expect(() => hinge([1, 2], [0, 1])).toThrow(LossRangeError);
+    expect(() => hinge([1, 2], [1, 0])).toThrow('hinge: target[1] = 0 is not -1 or 1');
+    expect(() => hingeGrad([1, 2], [0.5, 1])).toThrow('hingeGrad: target[0] = 0.5 is not -1 or 1');
+  });
+
+  it('propagates NaN in data instead of throwing', () => {
+    expect(hinge([Number.NaN, 1], [1, 1]).value).toBeNaN();
+    expect(hinge([1, 1], [Number.NaN, 1]).value).toBeNaN();
+  });
+
+  it("writes 'none' and gradients into caller buffers, with gradOutput", () => {
+    const out = new Float64Array(3);
+    const r = hinge([0, 2, -2], [1, 1, -1], { reduction: 'none', out });
+    expect(r.value).toBe(out);
+    expect(Array.from(out)).toEqual([1, 0, 0]);
+    const gx = new Float64Array(3);
+    const g = hingeGrad([0, 2, 0], [1, 1, -1], {
+      reduction: 'none',
+      gradOutput: [2, 3, 4],
+      out: { input: gx },
+    });
+    expect(g.input).toBe(gx);
+    expect(Array.from(gx)).toEqual([-2, 0, 4]);
+  });
+
+  it('names the function and argument in its errors', () => {
+    expect(() => hinge([1, 2], [1])).toThrow(LossShapeError);
+    expect(() => hinge([1, 2], [1])).toThrow('hinge: target has 1 elements but input has 2');
+    expect(() => hinge([1], [1], { margin: Number.NaN })).toThrow(LossOptionError);
+    expect(() => hinge([1], [1], { margin: Number.NaN })).toThrow('hinge: option margin = NaN');
+    expect(() => hingeGrad([1], [1], { reduction: 'none', gradOutput: [1, 2] })).toThrow(
+      'hingeGrad: gradOutput has 2 elements but the loss has 1',
+    );
+  });
+
+  it('has gradients that agree with central finite differences away from the kink', () => {
+    fc.assert(
+      fc.property(scored(3, 20), fc.double({ min: -2, max: 2, noNaN: true }), ([f, y], margin) => {
+        // keep every element at least 1e-3 from the kink m − y·f = 0
+        for (let i = 0; i < f.length; i++)
+          if (Math.abs(margin - y[i] * f[i]) < 1e-3) f[i] += 0.01 * y[i];
+        for (const reduction of ['mean', 'sum'] as const) {
+          const g = hingeGrad(f, y, { margin, reduction }).input;
+          const fd = finiteDifference((z) => hinge(z, y, { margin, reduction }).value, f);
+          expect(worstRatio(g, fd)).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('sum = mean × Σdenominator, and a split of the rows adds up to the whole', () => {
+    fc.assert(
+      fc.property(scored(1e3), ([f, y, ranges]) => {
+        const whole = hinge(f, y);
+        expect(hinge(f, y, { reduction: 'sum' }).value).toBeCloseTo(
+          whole.value * whole.sumDenominator,
+          6,
+        );
+        let s = 0;
+        let d = 0;
+        for (const [a, b] of ranges) {
+          const part = hinge(f.subarray(a, b), y.subarray(a, b));
+          s += part.sumValue;
+          d += part.sumDenominator;
+        }
+        expect(d).toBe(f.length);
+        expect(Math.abs(s / d - whole.value)).toBeLessThanOrEqual(1e-12 * Math.max(1, whole.value));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('never gives NaN for finite input, extreme values included', () => {
+    const extreme = [0, -0, 1e308, -1e308, 5e-324, 800, -800, 1e4];
+    for (const v of extreme) {
+      const r = hinge(new Float64Array([v, v]), [1, -1], { reduction: 'none' }).value;
+      for (const x of r) expect(x).not.toBeNaN();
+      for (const x of hingeGrad([v, v], [1, -1]).input) expect(x).not.toBeNaN();
+    }
+  });
+});
