@@ -1,0 +1,160 @@
+import {
+  binaryCrossEntropy,
+  binaryCrossEntropyGrad,
+  binaryCrossEntropyInfo,
+  LossOptionError,
+  LossRangeError,
+  LossShapeError,
+  LossTypeError,
+} from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+
+const probs = (n: number, min = 0, max = 1) =>
+  fc.float64Array({ minLength: n, maxLength: n, min, max, noNaN: true });
+
+/** input probabilities, targets in [0, 1] and per-element weights of one length. */
+const triple = (min = 0, max = 1) =>
+  fc
+    .integer({ min: 1, max: 40 })
+    .chain((n) => fc.tuple(probs(n, min, max), probs(n), probs(n, 0.1, 3), splitPoints(n)));
+
+describe('binaryCrossEntropy', () => {
+  it('is −(y·log p + (1 − y)·log(1 − p)), worked by hand', () => {
+    const r = binaryCrossEntropy([0.9, 0.2], [1, 0]);
+    expect(r.value).toBeCloseTo(-(Math.log(0.9) + Math.log(0.8)) / 2, 15);
+    const soft = binaryCrossEntropy([0.5], [0.3], { reduction: 'sum' }).value;
+    expect(soft).toBeCloseTo(-(0.3 * Math.log(0.5) + 0.7 * Math.log(0.5)), 15);
+  });
+
+  it('multiplies each element by its weight and still divides by the element count', () => {
+    const r = binaryCrossEntropy([0.5, 0.5], [1, 0], { weight: [1, 3] });
+    expect(r.sumValue).toBeCloseTo(4 * Math.log(2), 14);
+    expect(r.sumDenominator).toBe(2);
+    expect(r.value).toBeCloseTo(2 * Math.log(2), 14);
+  });
+
+  it('clamps each log at −100 as PyTorch, so a saturated wrong answer costs exactly 100', () => {
+    const r = binaryCrossEntropy([0, 1, 0, 1, 1e-300], [1, 0, 0, 1, 1], { reduction: 'none' });
+    // (−0 where PyTorch also gives −0: −(1·log 1 + 0·(−100)).)
+    expect(Array.from(r.value, Math.abs)).toEqual([100, 100, 0, 0, 100]);
+  });
+
+  it('has PyTorch’s gradient, (p − y)/max(p(1 − p), 1e-12), finite at 0 and 1', () => {
+    const g = binaryCrossEntropyGrad([0, 1, 0.5], [1, 0, 0.3], { reduction: 'sum' }).input;
+    expect(Array.from(g)).toEqual([-1e12, 1e12, (0.5 - 0.3) / 0.25]);
+  });
+
+  it('never gives NaN for probabilities in [0, 1], saturated ones included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.constantFrom(0, 1, 5e-324, 1 - 2 ** -53), fc.double({ min: 0, max: 1 })),
+          { minLength: 1, maxLength: 20 },
+        ),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 20, maxLength: 20 }),
+        (p, y) => {
+          const t = y.slice(0, p.length);
+          const v = binaryCrossEntropy(p, t, { reduction: 'none' }).value;
+          for (const e of v) expect(Number.isNaN(e)).toBe(false);
+          for (const e of binaryCrossEntropyGrad(p, t).input) expect(Number.isFinite(e)).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('propagates NaN instead of throwing on it', () => {
+    expect(binaryCrossEntropy([Number.NaN, 0.5], [1, 1]).value).toBeNaN();
+  });
+
+  it('throws typed errors naming the function, argument and value', () => {
+    expect(() => binaryCrossEntropy([0.5, 1.5], [1, 1])).toThrow(LossRangeError);
+    expect(() => binaryCrossEntropy([0.5, 1.5], [1, 1])).toThrow(
+      'binaryCrossEntropy: input[1] = 1.5 is outside [0, 1]',
+    );
+    expect(() => binaryCrossEntropy([-0.25], [1])).toThrow('input[0] = -0.25 is outside [0, 1]');
+    expect(() => binaryCrossEntropy([0.5, 0.5], [1])).toThrow(LossShapeError);
+    expect(() => binaryCrossEntropy([0.5, 0.5], [1])).toThrow(
+      'binaryCrossEntropy: target has 1 elements',
+    );
+    expect(() =>
+      binaryCrossEntropy({ data: [0.5, 0.5], shape: [2, 1] }, { data: [1, 1], shape: [1, 2] }),
+    ).toThrow('binaryCrossEntropy: target has shape [1, 2] but input has shape [2, 1]');
+    expect(() => binaryCrossEntropy([0.5, 0.5], [1, 1], { weight: [1] })).toThrow(
+      "binaryCrossEntropy: option weight has 1 entries but the input's element count is 2",
+    );
+    expect(() => binaryCrossEntropy([0.5], [1], { reduction: 'avg' as never })).toThrow(
+      LossOptionError,
+    );
+    expect(() => binaryCrossEntropy([0.5], ['1'] as never)).toThrow(LossTypeError);
+    expect(() => binaryCrossEntropyGrad([2], [1])).toThrow('binaryCrossEntropyGrad: input[0] = 2');
+  });
+
+  it('writes into caller buffers', () => {
+    const out = new Float64Array(2);
+    expect(binaryCrossEntropy([1, 0], [1, 0], { reduction: 'none', out }).value).toBe(out);
+    expect(Array.from(out, Math.abs)).toEqual([0, 0]);
+    const gi = new Float64Array(1);
+    expect(binaryCrossEntropyGrad([0.5], [1], { out: { input: gi } }).input).toBe(gi);
+    expect(gi[0]).toBe(-2);
+  });
+
+  it('has gradients that agree with central finite differences', () => {
+    fc.assert(
+      fc.property(
+        triple(0.05, 0.95),
+        fc.boolean(),
+        fc.constantFrom('mean' as const, 'sum' as const, 'none' as const),
+        ([p, y, w], weighted, reduction) => {
+          const weight = weighted ? w : undefined;
+          const up = Float64Array.from(p, (_, i) => 1 + (i % 3));
+          const f = (z: Float64Array) => {
+            const r = binaryCrossEntropy(z, y, { weight, reduction });
+            return typeof r.value === 'number'
+              ? r.value
+              : r.value.reduce((s, v, i) => s + up[i] * v, 0);
+          };
+          const g = binaryCrossEntropyGrad(p, y, {
+            weight,
+            reduction,
+            gradOutput: reduction === 'none' ? up : undefined,
+          }).input;
+          expect(worstRatio(g, finiteDifference(f, p))).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('sum = mean × Σdenominator, and a split of the rows (with their weights) adds up', () => {
+    fc.assert(
+      fc.property(triple(), ([p, y, weight, ranges]) => {
+        const whole = binaryCrossEntropy(p, y, { weight });
+        const sum = binaryCrossEntropy(p, y, { weight, reduction: 'sum' }).value;
+        expect(whole.sumDenominator).toBe(p.length);
+        expect(Math.abs(sum - whole.value * p.length)).toBeLessThanOrEqual(
+          1e-12 * Math.max(1, sum),
+        );
+        let s = 0;
+        let d = 0;
+        for (const [a, b] of ranges) {
+          const part = binaryCrossEntropy(p.subarray(a, b), y.subarray(a, b), {
+            weight: weight.subarray(a, b),
+          });
+          s += part.sumValue;
+          d += part.sumDenominator;
+        }
+        expect(d).toBe(whole.sumDenominator);
+        expect(Math.abs(s / d - whole.value)).toBeLessThanOrEqual(1e-12 * Math.max(1, whole.value));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('declares weight as a row option', () => {
+    expect(binaryCrossEntropyInfo.rowOptions).toEqual(['weight']);
+    expect(binaryCrossEntropyInfo.inputs.map((i) => i.name)).toEqual(['input', 'target']);
+  });
+});
