@@ -1,19 +1,122 @@
-// Placeholder: replaced by the real kernel (issue 3). Throws so nothing mistakes it for done.
+import { floatArg, numberOption, optionsArg, sameLength } from './internal/args.js';
+import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
+import type {
+  FloatTensorLike,
+  Gradients,
+  GradOptions,
+  LossOptions,
+  LossResult,
+  Reduction,
+} from './types.js';
 
-export function hingeEmbedding(..._args: unknown[]): never {
-  throw new Error('hingeEmbedding: not implemented yet');
+/** Options of {@link hingeEmbedding}, as PyTorch's `F.hinge_embedding_loss`. */
+export interface HingeEmbeddingOptions<R extends Reduction = Reduction> extends LossOptions<R> {
+  /** Distances of dissimilar pairs below this margin are penalised (default 1). */
+  margin?: number;
 }
 
-export function hingeEmbeddingGrad(..._args: unknown[]): never {
-  throw new Error('hingeEmbeddingGrad: not implemented yet');
+interface Prepared {
+  x: ArrayLike<number>;
+  y: ArrayLike<number>;
+  n: number;
+  rows: number;
+  margin: number;
 }
 
+function prepare(fn: string, input: unknown, target: unknown, o: { margin?: unknown }): Prepared {
+  const xv = floatArg(fn, 'input', input);
+  const y = floatArg(fn, 'target', target).data;
+  const n = xv.data.length;
+  sameLength(fn, 'input', n, 'target', y.length);
+  const margin = numberOption(fn, 'margin', o.margin, 1);
+  const rows = xv.shape.length > 0 ? xv.shape[0] : 1;
+  return { x: xv.data, y, n, rows, margin };
+}
+
+/**
+ * Hinge embedding loss, PyTorch's `hinge_embedding_loss`, for an `input` that is a distance
+ * (e.g. an L1 distance between two embeddings) and `target` ∈ {1, −1} (similar, dissimilar):
+ * ℓᵢ = xᵢ when yᵢ = 1, max(0, margin − xᵢ) when yᵢ = −1. Element-wise; `mean` divides by
+ * the element count.
+ *
+ * Exactly PyTorch's formula for any target: ℓᵢ = [yᵢ ≠ 1]·max(0, margin − xᵢ) + [yᵢ ≠ −1]·xᵢ,
+ * so a target outside {−1, 1} gets both terms (PyTorch does not reject it; neither do we).
+ *
+ * @example
+ * ```ts
+ * import { hingeEmbedding } from '@losskit/core';
+ * hingeEmbedding([0.3, 0.4], [1, -1]).value; // (0.3 + max(0, 1 − 0.4)) / 2 = 0.45
+ * ```
+ */
+export function hingeEmbedding<R extends Reduction = 'mean'>(
+  input: FloatTensorLike,
+  target: FloatTensorLike,
+  options?: HingeEmbeddingOptions<R>,
+): LossResult<R> {
+  const fn = 'hingeEmbedding';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
+  const { x, y, n, rows, margin } = prepare(fn, input, target, o);
+  const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    let v = 0;
+    if (yi !== 1) {
+      const z = margin - xi;
+      v = Math.max(z, 0); // clamp_min(·, 0) keeping NaN
+    }
+    if (yi !== -1) v += xi;
+    if (out !== null) out[i] = v;
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  const sum = Number.isFinite(s) ? s + c : s;
+  return finish(reduction, out, sum, n, rows, n, 0);
+}
+
+/**
+ * Gradient of {@link hingeEmbedding} w.r.t. `input`: 1 where yᵢ = 1; −1 where yᵢ = −1 and
+ * margin − xᵢ ≥ 0 (the kink takes the active slope, as PyTorch's clamp_min), else 0; for other
+ * targets the sum of both. Scaled by the reduction.
+ */
+export function hingeEmbeddingGrad(
+  input: FloatTensorLike,
+  target: FloatTensorLike,
+  options?: Omit<HingeEmbeddingOptions, 'reduction' | 'out'> & GradOptions,
+): Gradients {
+  const fn = 'hingeEmbeddingGrad';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction);
+  const { x, y, n, rows, margin } = prepare(fn, input, target, o);
+  const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
+  const [scale, per] = gradScale(fn, reduction, n, rows, g, n);
+  const gx = gradBuffer(fn, o.out, 'input', n);
+  for (let i = 0; i < n; i++) {
+    const yi = y[i];
+    let d = 0;
+    if (yi !== 1 && margin - x[i] >= 0) d = -1;
+    if (yi !== -1) d += 1;
+    gx[i] = (per === null ? scale : scale * per[i]) * d;
+  }
+  return { input: gx };
+}
+
+/** {@link hingeEmbedding} for generic callers. */
 export const hingeEmbeddingInfo: KernelInfo = {
   name: 'hingeEmbedding',
-  inputs: [],
+  inputs: [
+    { name: 'input', kind: 'float', rank: 'any', differentiable: true },
+    { name: 'target', kind: 'float', rank: 'any', differentiable: false },
+  ],
   reductions: ['mean', 'sum', 'none'],
   rowOptions: [],
   rowCoupled: false,
-  compute: () => hingeEmbedding(),
+  compute: (i, o) => hingeEmbedding(i.input as FloatTensorLike, i.target as FloatTensorLike, o),
+  gradient: (i, o) =>
+    hingeEmbeddingGrad(i.input as FloatTensorLike, i.target as FloatTensorLike, o),
 };

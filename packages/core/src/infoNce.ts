@@ -1,19 +1,302 @@
-// Placeholder: replaced by the real kernel (issue 3). Throws so nothing mistakes it for done.
+import { booleanOption, floatArg, numberOption, optionsArg } from './internal/args.js';
+import { embeddingRows } from './internal/embeddingRows.js';
+import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
+import type {
+  FloatTensorLike,
+  Gradients,
+  GradOptions,
+  LossOptions,
+  LossResult,
+  Reduction,
+} from './types.js';
 
-export function infoNce(..._args: unknown[]): never {
-  throw new Error('infoNce: not implemented yet');
+/** Options of {@link infoNce}. */
+export interface InfoNceOptions<R extends Reduction = Reduction> extends LossOptions<R> {
+  /** τ > 0: the logits are cosine similarities divided by τ (default 0.1). */
+  temperature?: number;
+  /** Average the input1→input2 and input2→input1 directions, as CLIP (default false). */
+  symmetric?: boolean;
 }
 
-export function infoNceGrad(..._args: unknown[]): never {
-  throw new Error('infoNceGrad: not implemented yet');
+/** `F.normalize`'s eps: rows are divided by max(‖x‖, 1e-12). */
+const NORM_EPS = 1e-12;
+
+interface Prepared {
+  x1: ArrayLike<number>;
+  x2: ArrayLike<number>;
+  rows: number;
+  cols: number;
+  tau: number;
+  symmetric: boolean;
 }
 
+function prepare(
+  fn: string,
+  input1: unknown,
+  input2: unknown,
+  o: { temperature?: unknown; symmetric?: unknown },
+): Prepared {
+  const m = embeddingRows(fn, ['input1', 'input2'], [input1, input2]);
+  const tau = numberOption(
+    fn,
+    'temperature',
+    o.temperature,
+    0.1,
+    (v) => v > 0 && v < Number.POSITIVE_INFINITY,
+    'a finite number > 0',
+  );
+  const symmetric = booleanOption(fn, 'symmetric', o.symmetric, false);
+  return { x1: m.data[0], x2: m.data[1], rows: m.rows, cols: m.cols, tau, symmetric };
+}
+
+/**
+ * Rows of x divided by max(‖x‖₂, 1e-12), as PyTorch's `F.normalize(x, dim=1)`: a zero row stays
+ * zero (no 0/0). ‖x‖ is Σx² under a square root; if that sum overflows (entries beyond ~1e154)
+ * the row is measured as m·√Σ(x/m)² with m = max|x| instead, which is the same norm without
+ * the overflow. Writes z and the unclamped norms.
+ */
+function normalizeRows(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  z: Float64Array,
+  norms: Float64Array,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const base = n * cols;
+    const end = base + cols;
+    let s = 0;
+    for (let j = base; j < end; j++) s += x[j] * x[j];
+    let r = Math.sqrt(s);
+    if (r === Number.POSITIVE_INFINITY) {
+      let m = 0;
+      for (let j = base; j < end; j++) {
+        const a = Math.abs(x[j]);
+        if (!(a <= m)) m = a;
+      }
+      if (m < Number.POSITIVE_INFINITY) {
+        s = 0;
+        for (let j = base; j < end; j++) {
+          const a = x[j] / m;
+          s += a * a;
+        }
+        r = m * Math.sqrt(s);
+      }
+    }
+    norms[n] = r;
+    const den = Math.max(r, NORM_EPS); // NaN stays NaN, as clamp_min
+    for (let j = base; j < end; j++) z[j] = x[j] / den;
+  }
+}
+
+/** The logits S = z1·z2ᵀ / τ, `[N, N]` row-major: Sᵢⱼ is row i of input1 against row j of input2. */
+function logits(
+  z1: Float64Array,
+  z2: Float64Array,
+  rows: number,
+  cols: number,
+  tau: number,
+): Float64Array {
+  const S = new Float64Array(rows * rows);
+  for (let i = 0; i < rows; i++) {
+    const bi = i * cols;
+    for (let j = 0; j < rows; j++) {
+      const bj = j * cols;
+      let d = 0;
+      for (let k = 0; k < cols; k++) d += z1[bi + k] * z2[bj + k];
+      S[i * rows + j] = d / tau;
+    }
+  }
+  return S;
+}
+
+/**
+ * Log-sum-exp of every row (`byRow`) or every column of S, stable: lse = m + log Σ exp(s − m)
+ * with m the max, so every exponent is ≤ 0 (nothing overflows) and the largest term is 1 (the
+ * log's argument is ≥ 1, never log 0). |S| ≤ 1/τ, so this holds for any temperature. NaN in a
+ * row (column) makes its lse NaN.
+ */
+function lseOf(S: Float64Array, rows: number, byRow: boolean): Float64Array {
+  const lse = new Float64Array(rows);
+  if (byRow) {
+    for (let i = 0; i < rows; i++) {
+      const b = i * rows;
+      let m = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < rows; j++) if (S[b + j] > m) m = S[b + j];
+      let s = 0;
+      for (let j = 0; j < rows; j++) s += Math.exp(S[b + j] - m);
+      lse[i] = m + Math.log(s);
+    }
+    return lse;
+  }
+  const sums = new Float64Array(rows);
+  lse.fill(Number.NEGATIVE_INFINITY);
+  for (let i = 0; i < rows; i++) {
+    const b = i * rows;
+    for (let j = 0; j < rows; j++) if (S[b + j] > lse[j]) lse[j] = S[b + j];
+  }
+  for (let i = 0; i < rows; i++) {
+    const b = i * rows;
+    for (let j = 0; j < rows; j++) sums[j] += Math.exp(S[b + j] - lse[j]);
+  }
+  for (let j = 0; j < rows; j++) lse[j] += Math.log(sums[j]);
+  return lse;
+}
+
+/**
+ * InfoNCE (the NT-Xent / CLIP contrastive loss) over a batch of pairs `input1`, `input2`
+ * `[N, D]`, row n of `input1` pairing with row n of `input2`: rows are L2-normalised (as
+ * `F.normalize`, dividing by max(‖x‖, 1e-12)), Sᵢⱼ = z1ᵢ·z2ⱼ / τ, and
+ * ℓₙ = −log softmax(Sₙ,·)ₙ = logsumexpⱼ Sₙⱼ − Sₙₙ: cross-entropy of row n against class n, the
+ * other rows of the batch being the negatives. With `symmetric`,
+ * ℓₙ = ½(logsumexpⱼ Sₙⱼ + logsumexpᵢ Sᵢₙ) − Sₙₙ, the mean of both directions. `mean` divides by
+ * N. D cannot be inferred from bare arrays: give at least one input as `{data, shape: [N, D]}`.
+ *
+ * The rows are coupled (`infoNceInfo.rowCoupled`): the loss depends on which rows share a batch,
+ * so a stream computes it per batch and a split of the rows does not add up to the whole.
+ *
+ * @example
+ * ```ts
+ * import { infoNce } from '@losskit/core';
+ * const a = { data: [1, 0, 0, 1], shape: [2, 2] };
+ * // perfectly aligned orthogonal pairs: ℓ = log(e^(1/τ) + e^0) − 1/τ = log(1 + e^(−1/τ))
+ * infoNce(a, [1, 0, 0, 1], { temperature: 1 }).value; // log(1 + e^−1) ≈ 0.3133
+ * ```
+ */
+export function infoNce<R extends Reduction = 'mean'>(
+  input1: FloatTensorLike,
+  input2: FloatTensorLike,
+  options?: InfoNceOptions<R>,
+): LossResult<R> {
+  const fn = 'infoNce';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
+  const { x1, x2, rows, cols, tau, symmetric } = prepare(fn, input1, input2, o);
+  const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  const z1 = new Float64Array(rows * cols);
+  const z2 = new Float64Array(rows * cols);
+  const norms = new Float64Array(rows);
+  normalizeRows(x1, rows, cols, z1, norms);
+  normalizeRows(x2, rows, cols, z2, norms);
+  const S = logits(z1, z2, rows, cols, tau);
+  const lr = lseOf(S, rows, true);
+  const lc = symmetric ? lseOf(S, rows, false) : null;
+  let s = 0;
+  let c = 0;
+  for (let n = 0; n < rows; n++) {
+    const diag = S[n * rows + n];
+    const v = lc === null ? lr[n] - diag : (lr[n] - diag + (lc[n] - diag)) / 2;
+    if (out !== null) out[n] = v;
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  const sum = Number.isFinite(s) ? s + c : s;
+  return finish(reduction, out, sum, rows, rows, rows, 0);
+}
+
+/**
+ * Gradient of {@link infoNce} w.r.t. `input1` and `input2`. With Pᵢⱼ = softmax over row i of S
+ * and Qᵢⱼ = softmax over column j, ∂L/∂Sᵢⱼ = cᵢ·(Pᵢⱼ − δᵢⱼ) (+ cⱼ·(Qᵢⱼ − δᵢⱼ) when symmetric)
+ * with cₙ the upstream weight of ℓₙ (halved when symmetric); ∂L/∂z1 = (∂L/∂S)·z2/τ,
+ * ∂L/∂z2 = (∂L/∂S)ᵀ·z1/τ; then through the normalisation z = x/max(r, ε):
+ * ∂L/∂x = (g − z·(z·g))/r when r ≥ ε, and g/ε when r < ε (the clamped norm is constant there, as
+ * PyTorch's clamp_min backward): finite, never NaN, for zero rows.
+ */
+export function infoNceGrad(
+  input1: FloatTensorLike,
+  input2: FloatTensorLike,
+  options?: Omit<InfoNceOptions, 'reduction' | 'out'> & GradOptions,
+): Gradients {
+  const fn = 'infoNceGrad';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction);
+  const { x1, x2, rows, cols, tau, symmetric } = prepare(fn, input1, input2, o);
+  const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
+  const [scale, per] = gradScale(fn, reduction, rows, rows, g, rows);
+  const size = rows * cols;
+  const g1 = gradBuffer(fn, o.out, 'input1', size);
+  const g2 = gradBuffer(fn, o.out, 'input2', size);
+  const z1 = new Float64Array(size);
+  const z2 = new Float64Array(size);
+  const r1 = new Float64Array(rows);
+  const r2 = new Float64Array(rows);
+  normalizeRows(x1, rows, cols, z1, r1);
+  normalizeRows(x2, rows, cols, z2, r2);
+  const S = logits(z1, z2, rows, cols, tau);
+  const lr = lseOf(S, rows, true);
+  const lc = symmetric ? lseOf(S, rows, false) : null;
+  const half = symmetric ? 0.5 : 1;
+  // S becomes ∂L/∂S in place.
+  for (let i = 0; i < rows; i++) {
+    const b = i * rows;
+    const ci = half * (per === null ? scale : scale * per[i]);
+    const li = lr[i];
+    if (lc === null) {
+      for (let j = 0; j < rows; j++) S[b + j] = ci * Math.exp(S[b + j] - li);
+      S[b + i] -= ci;
+    } else {
+      for (let j = 0; j < rows; j++) {
+        const cj = half * (per === null ? scale : scale * per[j]);
+        const sij = S[b + j];
+        S[b + j] = ci * Math.exp(sij - li) + cj * Math.exp(sij - lc[j]);
+      }
+      S[b + i] -= 2 * ci;
+    }
+  }
+  // ∂L/∂z1 = G·z2/τ into g1; ∂L/∂z2 = Gᵀ·z1/τ into g2.
+  g2.fill(0);
+  for (let i = 0; i < rows; i++) {
+    const b = i * rows;
+    const bi = i * cols;
+    for (let k = 0; k < cols; k++) g1[bi + k] = 0;
+    for (let j = 0; j < rows; j++) {
+      const gij = S[b + j] / tau;
+      const bj = j * cols;
+      for (let k = 0; k < cols; k++) {
+        g1[bi + k] += gij * z2[bj + k];
+        g2[bj + k] += gij * z1[bi + k];
+      }
+    }
+  }
+  normalizeBackward(g1, z1, r1, rows, cols);
+  normalizeBackward(g2, z2, r2, rows, cols);
+  return { input1: g1, input2: g2 };
+}
+
+/** In place: g ← ∂L/∂x from g = ∂L/∂z for z = x / max(r, ε) (see {@link infoNceGrad}). */
+function normalizeBackward(
+  g: Float64Array,
+  z: Float64Array,
+  norms: Float64Array,
+  rows: number,
+  cols: number,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const base = n * cols;
+    const end = base + cols;
+    const r = norms[n];
+    if (r < NORM_EPS) {
+      for (let j = base; j < end; j++) g[j] /= NORM_EPS;
+    } else {
+      let d = 0;
+      for (let j = base; j < end; j++) d += z[j] * g[j];
+      for (let j = base; j < end; j++) g[j] = (g[j] - z[j] * d) / r;
+    }
+  }
+}
+
+/** {@link infoNce} for generic callers. Rows are coupled: the value depends on the batching. */
 export const infoNceInfo: KernelInfo = {
   name: 'infoNce',
-  inputs: [],
+  inputs: [
+    { name: 'input1', kind: 'float', rank: 2, differentiable: true },
+    { name: 'input2', kind: 'float', rank: 2, differentiable: true },
+  ],
   reductions: ['mean', 'sum', 'none'],
   rowOptions: [],
-  rowCoupled: false,
-  compute: () => infoNce(),
+  rowCoupled: true,
+  compute: (i, o) => infoNce(i.input1 as FloatTensorLike, i.input2 as FloatTensorLike, o),
+  gradient: (i, o) => infoNceGrad(i.input1 as FloatTensorLike, i.input2 as FloatTensorLike, o),
 };

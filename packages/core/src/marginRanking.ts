@@ -1,19 +1,141 @@
-// Placeholder: replaced by the real kernel (issue 3). Throws so nothing mistakes it for done.
+import { floatArg, numberOption, optionsArg, sameLength } from './internal/args.js';
+import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
+import type {
+  FloatTensorLike,
+  Gradients,
+  GradOptions,
+  LossOptions,
+  LossResult,
+  Reduction,
+} from './types.js';
 
-export function marginRanking(..._args: unknown[]): never {
-  throw new Error('marginRanking: not implemented yet');
+/** Options of {@link marginRanking}, as PyTorch's `F.margin_ranking_loss`. */
+export interface MarginRankingOptions<R extends Reduction = Reduction> extends LossOptions<R> {
+  /** The margin by which the preferred input must win (default 0). Any finite number. */
+  margin?: number;
 }
 
-export function marginRankingGrad(..._args: unknown[]): never {
-  throw new Error('marginRankingGrad: not implemented yet');
+interface Prepared {
+  x1: ArrayLike<number>;
+  x2: ArrayLike<number>;
+  y: ArrayLike<number>;
+  n: number;
+  rows: number;
+  margin: number;
 }
 
+function prepare(
+  fn: string,
+  input1: unknown,
+  input2: unknown,
+  target: unknown,
+  o: { margin?: unknown },
+): Prepared {
+  const v1 = floatArg(fn, 'input1', input1);
+  const x2 = floatArg(fn, 'input2', input2).data;
+  const y = floatArg(fn, 'target', target).data;
+  const n = v1.data.length;
+  sameLength(fn, 'input1', n, 'input2', x2.length);
+  sameLength(fn, 'input1', n, 'target', y.length);
+  const margin = numberOption(fn, 'margin', o.margin, 0);
+  const rows = v1.shape.length > 0 ? v1.shape[0] : 1;
+  return { x1: v1.data, x2, y, n, rows, margin };
+}
+
+/**
+ * Margin ranking loss, PyTorch's `margin_ranking_loss`: ℓᵢ = max(0, −yᵢ·(x1ᵢ − x2ᵢ) + margin)
+ * with yᵢ = 1 when `input1` should rank higher and −1 when `input2` should. Element-wise over
+ * inputs of any (equal) length; `mean` divides by the element count.
+ *
+ * As in PyTorch the target is not checked: any value enters the formula as it is.
+ *
+ * @example
+ * ```ts
+ * import { marginRanking } from '@losskit/core';
+ * marginRanking([0.8, 0.1], [0.3, 0.5], [1, 1], { margin: 0.1 }).value;
+ * // (max(0, −0.5 + 0.1) + max(0, 0.4 + 0.1)) / 2 = 0.25
+ * ```
+ */
+export function marginRanking<R extends Reduction = 'mean'>(
+  input1: FloatTensorLike,
+  input2: FloatTensorLike,
+  target: FloatTensorLike,
+  options?: MarginRankingOptions<R>,
+): LossResult<R> {
+  const fn = 'marginRanking';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
+  const { x1, x2, y, n, rows, margin } = prepare(fn, input1, input2, target, o);
+  const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < n; i++) {
+    const z = margin - y[i] * (x1[i] - x2[i]);
+    // clamp_min(z, 0): Math.max keeps NaN, as PyTorch does.
+    const v = Math.max(z, 0);
+    if (out !== null) out[i] = v;
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  const sum = Number.isFinite(s) ? s + c : s;
+  return finish(reduction, out, sum, n, rows, n, 0);
+}
+
+/**
+ * Gradient of {@link marginRanking}: ∂ℓᵢ/∂x1ᵢ = −yᵢ and ∂ℓᵢ/∂x2ᵢ = yᵢ where
+ * −yᵢ·(x1ᵢ − x2ᵢ) + margin ≥ 0, else 0 (at the kink the active side's slope, as PyTorch's
+ * clamp_min), scaled by the reduction.
+ */
+export function marginRankingGrad(
+  input1: FloatTensorLike,
+  input2: FloatTensorLike,
+  target: FloatTensorLike,
+  options?: Omit<MarginRankingOptions, 'reduction' | 'out'> & GradOptions,
+): Gradients {
+  const fn = 'marginRankingGrad';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction);
+  const { x1, x2, y, n, rows, margin } = prepare(fn, input1, input2, target, o);
+  const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
+  const [scale, per] = gradScale(fn, reduction, n, rows, g, n);
+  const g1 = gradBuffer(fn, o.out, 'input1', n);
+  const g2 = gradBuffer(fn, o.out, 'input2', n);
+  for (let i = 0; i < n; i++) {
+    const yi = y[i];
+    const k = margin - yi * (x1[i] - x2[i]) >= 0 ? (per === null ? scale : scale * per[i]) : 0;
+    // k·(−y): a NaN target gives NaN, as PyTorch's chain rule does.
+    const d = k * yi;
+    g1[i] = -d;
+    g2[i] = d;
+  }
+  return { input1: g1, input2: g2 };
+}
+
+/** {@link marginRanking} for generic callers. */
 export const marginRankingInfo: KernelInfo = {
   name: 'marginRanking',
-  inputs: [],
+  inputs: [
+    { name: 'input1', kind: 'float', rank: 'any', differentiable: true },
+    { name: 'input2', kind: 'float', rank: 'any', differentiable: true },
+    { name: 'target', kind: 'float', rank: 'any', differentiable: false },
+  ],
   reductions: ['mean', 'sum', 'none'],
   rowOptions: [],
   rowCoupled: false,
-  compute: () => marginRanking(),
+  compute: (i, o) =>
+    marginRanking(
+      i.input1 as FloatTensorLike,
+      i.input2 as FloatTensorLike,
+      i.target as FloatTensorLike,
+      o,
+    ),
+  gradient: (i, o) =>
+    marginRankingGrad(
+      i.input1 as FloatTensorLike,
+      i.input2 as FloatTensorLike,
+      i.target as FloatTensorLike,
+      o,
+    ),
 };

@@ -1,19 +1,327 @@
-// Placeholder: replaced by the real kernel (issue 3). Throws so nothing mistakes it for done.
+import { booleanOption, floatArg, numberOption, optionsArg } from './internal/args.js';
+import { embeddingRows } from './internal/embeddingRows.js';
+import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
+import type {
+  FloatTensorLike,
+  Gradients,
+  GradOptions,
+  LossOptions,
+  LossResult,
+  Reduction,
+} from './types.js';
 
-export function tripletMargin(..._args: unknown[]): never {
-  throw new Error('tripletMargin: not implemented yet');
+/** Options of {@link tripletMargin}, as PyTorch's `F.triplet_margin_loss`. */
+export interface TripletMarginOptions<R extends Reduction = Reduction> extends LossOptions<R> {
+  /** The negative must be this much farther from the anchor than the positive (default 1). */
+  margin?: number;
+  /** The norm of the distances: any p > 0, `Infinity` for the max norm (default 2). */
+  p?: number;
+  /** Added to every coordinate of each difference, as PyTorch's `pairwise_distance` (default 1e-6). */
+  eps?: number;
+  /** Use min(d(a, n), d(p, n)) as the negative distance ("distance swap", default false). */
+  swap?: boolean;
 }
 
-export function tripletMarginGrad(..._args: unknown[]): never {
-  throw new Error('tripletMarginGrad: not implemented yet');
+interface Prepared {
+  a: ArrayLike<number>;
+  pos: ArrayLike<number>;
+  neg: ArrayLike<number>;
+  rows: number;
+  cols: number;
+  margin: number;
+  p: number;
+  eps: number;
+  swap: boolean;
 }
 
+function prepare(
+  fn: string,
+  anchor: unknown,
+  positive: unknown,
+  negative: unknown,
+  o: { margin?: unknown; p?: unknown; eps?: unknown; swap?: unknown },
+): Prepared {
+  const m = embeddingRows(fn, ['anchor', 'positive', 'negative'], [anchor, positive, negative]);
+  const margin = numberOption(fn, 'margin', o.margin, 1);
+  const p = numberOption(fn, 'p', o.p, 2, (v) => v > 0, 'a number > 0 (Infinity for the max norm)');
+  const eps = numberOption(fn, 'eps', o.eps, 1e-6);
+  const swap = booleanOption(fn, 'swap', o.swap, false);
+  const [a, pos, neg] = m.data;
+  return { a, pos, neg, rows: m.rows, cols: m.cols, margin, p, eps, swap };
+}
+
+/**
+ * ‖x·inv − y·inv + eps·inv‖ₚ over one row: PyTorch's `pairwise_distance(x, y, p, eps)` =
+ * ‖x − y + eps‖ₚ when inv = 1, and that distance divided by s when inv = 1/s (the overflow
+ * fallback below). p = 2, 1 and ∞ are direct; any other p is computed as
+ * m·(Σ(|dⱼ|/m)ᵖ)^(1/p) with m = maxⱼ|dⱼ|, which equals (Σ|dⱼ|ᵖ)^(1/p) but cannot overflow.
+ */
+function dist(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  base: number,
+  cols: number,
+  p: number,
+  eps: number,
+  inv: number,
+): number {
+  const end = base + cols;
+  const e = eps * inv;
+  if (p === 2) {
+    let s = 0;
+    for (let j = base; j < end; j++) {
+      const d = x[j] * inv - y[j] * inv + e;
+      s += d * d;
+    }
+    return Math.sqrt(s);
+  }
+  if (p === 1) {
+    let s = 0;
+    for (let j = base; j < end; j++) s += Math.abs(x[j] * inv - y[j] * inv + e);
+    return s;
+  }
+  let m = 0;
+  for (let j = base; j < end; j++) {
+    const d = Math.abs(x[j] * inv - y[j] * inv + e);
+    if (!(d <= m)) m = d; // NaN wins
+  }
+  if (p === Number.POSITIVE_INFINITY || m === 0 || !(m < Number.POSITIVE_INFINITY)) return m;
+  let s = 0;
+  for (let j = base; j < end; j++) s += (Math.abs(x[j] * inv - y[j] * inv + e) / m) ** p;
+  return m * s ** (1 / p);
+}
+
+/**
+ * Adds c·∂r/∂d to gx and subtracts it from gy over one row, r = dist(x, y) (above), following
+ * PyTorch's norm backward exactly where the norm is not differentiable:
+ * p = 2: dⱼ/r, and 0 when r = 0 (zero distance: no NaN); p = 1: sign(dⱼ) (sign 0 = 0);
+ * p = ∞: sign(dⱼ) on the coordinates where |dⱼ| = r, shared evenly among ties;
+ * other p: sign(dⱼ)·(|dⱼ|/r)^(p−1) = sign(dⱼ)|dⱼ|^(p−1)/r^(p−1), and 0 when r = 0 or dⱼ = 0.
+ * These are scale-invariant, so the rescaled differences of the fallback give the same result.
+ */
+function addDistGrad(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  base: number,
+  cols: number,
+  p: number,
+  eps: number,
+  inv: number,
+  r: number,
+  c: number,
+  gx: Float64Array,
+  gy: Float64Array,
+): void {
+  if (r === 0 || c === 0) return;
+  const end = base + cols;
+  const e = eps * inv;
+  if (p === 2) {
+    const k = c / r;
+    for (let j = base; j < end; j++) {
+      const g = k * (x[j] * inv - y[j] * inv + e);
+      gx[j] += g;
+      gy[j] -= g;
+    }
+  } else if (p === 1) {
+    for (let j = base; j < end; j++) {
+      const g = c * Math.sign(x[j] * inv - y[j] * inv + e);
+      gx[j] += g;
+      gy[j] -= g;
+    }
+  } else if (p === Number.POSITIVE_INFINITY) {
+    let ties = 0;
+    for (let j = base; j < end; j++) if (Math.abs(x[j] * inv - y[j] * inv + e) === r) ties++;
+    const k = c / ties;
+    for (let j = base; j < end; j++) {
+      const d = x[j] * inv - y[j] * inv + e;
+      if (Math.abs(d) === r) {
+        const g = k * Math.sign(d);
+        gx[j] += g;
+        gy[j] -= g;
+      }
+    }
+  } else {
+    const q = p - 1;
+    for (let j = base; j < end; j++) {
+      const d = x[j] * inv - y[j] * inv + e;
+      if (d === 0) continue;
+      const g = c * Math.sign(d) * (Math.abs(d) / r) ** q;
+      gx[j] += g;
+      gy[j] -= g;
+    }
+  }
+}
+
+/** max(1, max |entry|) over one row of the three inputs. */
+function rowScale(q: Prepared, base: number): number {
+  let s = 1;
+  for (let j = base, end = base + q.cols; j < end; j++) {
+    const v = Math.max(Math.abs(q.a[j]), Math.abs(q.pos[j]), Math.abs(q.neg[j]));
+    if (!(v <= s)) s = v; // NaN wins
+  }
+  return s;
+}
+
+// One row's evaluation, left in module scratch so the loops allocate nothing.
+let rowInv = 1;
+let rowDp = 0;
+let rowDn = 0;
+let rowDs = 0;
+
+/**
+ * The hinge argument z = margin + d(a, p) − d⁻ of row `base`, d⁻ = d(a, n) or, with swap,
+ * min(d(a, n), d(p, n)) (NaN propagates, as at::min). Overflow: if a distance is not finite
+ * though every entry is (entries beyond ~1e154 overflow the sum of squares; beyond ~1e308 the
+ * difference itself), all three rows are divided by s = max|entry| (so the scaled distances
+ * are ≤ 2·√D + ε) and z = margin + s·(d′(a, p) − d′⁻): the exact value rounded once more,
+ * ±∞ only if the true value is beyond float64, and never the NaN of ∞ − ∞.
+ */
+function rowZ(q: Prepared, base: number): number {
+  const { a, pos, neg, cols, p, eps, swap, margin } = q;
+  let s = 1;
+  let inv = 1;
+  let dp = dist(a, pos, base, cols, p, eps, 1);
+  let dn = dist(a, neg, base, cols, p, eps, 1);
+  let ds = swap ? dist(pos, neg, base, cols, p, eps, 1) : 0;
+  if (
+    !(dp < Number.POSITIVE_INFINITY && dn < Number.POSITIVE_INFINITY) ||
+    !(ds < Number.POSITIVE_INFINITY)
+  ) {
+    const m = rowScale(q, base);
+    if (m < Number.POSITIVE_INFINITY) {
+      s = m;
+      inv = 1 / s;
+      dp = dist(a, pos, base, cols, p, eps, inv);
+      dn = dist(a, neg, base, cols, p, eps, inv);
+      ds = swap ? dist(pos, neg, base, cols, p, eps, inv) : 0;
+    }
+  }
+  rowInv = inv;
+  rowDp = dp;
+  rowDn = dn;
+  rowDs = ds;
+  const dneg = swap && !(dn <= ds) ? ds : dn;
+  return s === 1 ? margin + dp - dneg : margin + s * (dp - dneg);
+}
+
+/**
+ * Triplet margin loss, PyTorch's `triplet_margin_loss`, over rows of `anchor`, `positive` and
+ * `negative` `[N, D]`: ℓₙ = max(0, margin + d(aₙ, pₙ) − d(aₙ, nₙ)) with
+ * d(x, y) = ‖x − y + eps‖ₚ (PyTorch's `pairwise_distance`: eps is added to every coordinate of
+ * the difference). With `swap`, d(aₙ, nₙ) is replaced by min(d(aₙ, nₙ), d(pₙ, nₙ)).
+ * `mean` divides by N. D cannot be inferred from bare arrays: give at least one input as
+ * `{data, shape: [N, D]}` (the others may be bare arrays of N·D numbers).
+ *
+ * @example
+ * ```ts
+ * import { tripletMargin } from '@losskit/core';
+ * const anchor = { data: [0, 0], shape: [1, 2] };
+ * tripletMargin(anchor, [0, 1], [0, 1.5], { eps: 0 }).value; // max(0, 1 + 1 − 1.5) = 0.5
+ * ```
+ */
+export function tripletMargin<R extends Reduction = 'mean'>(
+  anchor: FloatTensorLike,
+  positive: FloatTensorLike,
+  negative: FloatTensorLike,
+  options?: TripletMarginOptions<R>,
+): LossResult<R> {
+  const fn = 'tripletMargin';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
+  const q = prepare(fn, anchor, positive, negative, o);
+  const { rows, cols } = q;
+  const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  let s = 0;
+  let c = 0;
+  for (let n = 0; n < rows; n++) {
+    const z = rowZ(q, n * cols);
+    const v = Math.max(z, 0); // clamp_min(·, 0) keeping NaN
+    if (out !== null) out[n] = v;
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  const sum = Number.isFinite(s) ? s + c : s;
+  return finish(reduction, out, sum, rows, rows, rows, 0);
+}
+
+/**
+ * Gradient of {@link tripletMargin} w.r.t. `anchor`, `positive` and `negative`. Where the hinge
+ * is active (z ≥ 0; at the kink the active slope, as PyTorch's clamp_min):
+ * ∂/∂a = u(a−p) − w·u(a−n), ∂/∂p = −u(a−p) − w′·u(p−n), ∂/∂n = w·u(a−n) + w′·u(p−n), with
+ * u the norm's gradient (zero-distance rows give 0, as PyTorch's norm backward — never NaN),
+ * w = 1, w′ = 0 without swap; with swap the smaller distance takes weight 1, ties ½ each (as
+ * PyTorch's min backward).
+ */
+export function tripletMarginGrad(
+  anchor: FloatTensorLike,
+  positive: FloatTensorLike,
+  negative: FloatTensorLike,
+  options?: Omit<TripletMarginOptions, 'reduction' | 'out'> & GradOptions,
+): Gradients {
+  const fn = 'tripletMarginGrad';
+  const o = optionsArg(fn, options);
+  const reduction = reductionOption<Reduction>(fn, o.reduction);
+  const q = prepare(fn, anchor, positive, negative, o);
+  const { a, pos, neg, rows, cols, p, eps, swap } = q;
+  const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
+  const [scale, per] = gradScale(fn, reduction, rows, rows, g, rows);
+  const size = rows * cols;
+  const ga = gradBuffer(fn, o.out, 'anchor', size);
+  const gp = gradBuffer(fn, o.out, 'positive', size);
+  const gn = gradBuffer(fn, o.out, 'negative', size);
+  if (o.out !== undefined) {
+    ga.fill(0);
+    gp.fill(0);
+    gn.fill(0);
+  }
+  for (let n = 0; n < rows; n++) {
+    const base = n * cols;
+    if (!(rowZ(q, base) >= 0)) continue;
+    const k = per === null ? scale : scale * per[n];
+    const inv = rowInv;
+    addDistGrad(a, pos, base, cols, p, eps, inv, rowDp, k, ga, gp);
+    let wn = 1;
+    let ws = 0;
+    if (swap) {
+      if (rowDs < rowDn) {
+        wn = 0;
+        ws = 1;
+      } else if (rowDs === rowDn) {
+        wn = 0.5;
+        ws = 0.5;
+      }
+    }
+    if (wn !== 0) addDistGrad(a, neg, base, cols, p, eps, inv, rowDn, -k * wn, ga, gn);
+    if (ws !== 0) addDistGrad(pos, neg, base, cols, p, eps, inv, rowDs, -k * ws, gp, gn);
+  }
+  return { anchor: ga, positive: gp, negative: gn };
+}
+
+/** {@link tripletMargin} for generic callers. */
 export const tripletMarginInfo: KernelInfo = {
   name: 'tripletMargin',
-  inputs: [],
+  inputs: [
+    { name: 'anchor', kind: 'float', rank: 2, differentiable: true },
+    { name: 'positive', kind: 'float', rank: 2, differentiable: true },
+    { name: 'negative', kind: 'float', rank: 2, differentiable: true },
+  ],
   reductions: ['mean', 'sum', 'none'],
   rowOptions: [],
   rowCoupled: false,
-  compute: () => tripletMargin(),
+  compute: (i, o) =>
+    tripletMargin(
+      i.anchor as FloatTensorLike,
+      i.positive as FloatTensorLike,
+      i.negative as FloatTensorLike,
+      o,
+    ),
+  gradient: (i, o) =>
+    tripletMarginGrad(
+      i.anchor as FloatTensorLike,
+      i.positive as FloatTensorLike,
+      i.negative as FloatTensorLike,
+      o,
+    ),
 };
