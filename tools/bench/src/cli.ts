@@ -56,6 +56,7 @@ async function main(): Promise<number> {
     python,
     installPeers: v['install-peers'] ?? false,
     budgetMs: budget * 1000,
+    tmpDir: '',
     log: (line) => process.stderr.write(`${line}\n`),
   });
   report.machine = {

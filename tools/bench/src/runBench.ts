@@ -58,6 +58,8 @@ export interface BenchOptions {
   installPeers: boolean;
   /** Per peer and workload: stop repeating once this much time is spent (ms). */
   budgetMs: number;
+  /** A scratch folder for the data files (set by runBench). */
+  tmpDir: string;
   log: (line: string) => void;
 }
 
@@ -233,7 +235,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       }
       results.push(r);
     }
-    for (const s of await streamWorkloads(o)) {
+    for (const s of await streamWorkloads({ ...o, tmpDir: tmp })) {
       if ('reason' in s) unavailable.push(s);
       else results.push(s);
     }
