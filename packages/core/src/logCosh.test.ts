@@ -1,0 +1,136 @@
+import { LossShapeError, logCosh, logCoshGrad } from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+
+/** Predictions and targets in [−lim, lim], plus a random split of the elements. */
+const pairs = (lim = 5, maxLength = 40) =>
+  fc
+    .integer({ min: 1, max: maxLength })
+    .chain((n) =>
+      fc.tuple(
+        fc.float64Array({ minLength: n, maxLength: n, min: -lim, max: lim, noNaN: true }),
+        fc.float64Array({ minLength: n, maxLength: n, min: -lim, max: lim, noNaN: true }),
+        splitPoints(n),
+      ),
+    );
+
+describe('logCosh', () => {
+  it('is log(cosh(x − y)), worked by hand', () => {
+    const r = logCosh([0, 1, -2, 3], [0, 0, 0, 0.5], { reduction: 'none' }).value;
+    expect(r[0]).toBe(0);
+    expect(r[1]).toBeCloseTo(Math.log(Math.cosh(1)), 15);
+    expect(r[2]).toBeCloseTo(Math.log(Math.cosh(2)), 15);
+    expect(r[3]).toBeCloseTo(Math.log(Math.cosh(2.5)), 15);
+    // gradient tanh(e)
+    const g = logCoshGrad([1, -2], [0, 0], { reduction: 'sum' }).input;
+    expect(g[0]).toBeCloseTo(Math.tanh(1), 15);
+    expect(g[1]).toBeCloseTo(Math.tanh(-2), 15);
+  });
+
+  it('stays finite at ±1000 where cosh overflows (torchmetrics: ∞ at 89 in float32)', () => {
+    expect(Math.log(Math.cosh(1000))).toBe(Number.POSITIVE_INFINITY);
+    const r = logCosh([1000, -1000, 90], [0, 0, 0], { reduction: 'none' }).value;
+    expect(Array.from(r)).toEqual([1000 - Math.LN2, 1000 - Math.LN2, 90 - Math.LN2]);
+    expect(Array.from(logCoshGrad([1000, -1000], [0, 0], { reduction: 'sum' }).input)).toEqual([
+      1, -1,
+    ]);
+  });
+
+  it('≈ e²/2 for small e, to full relative accuracy', () => {
+    // log cosh e = e²/2 − e⁴/12 + e⁶/45 − …; the |e| + log1p(e^(−2|e|)) − ln 2 form alone would lose
+    // every digit here to cancellation.
+    for (const e of [1e-3, -1e-5, 1e-8, 3e-100]) {
+      const v = logCosh([e], [0]).value;
+      const series = (e * e) / 2 - e ** 4 / 12 + e ** 6 / 45;
+      expect(Math.abs(v - series)).toBeLessThanOrEqual(1e-15 * series);
+    }
+    fc.assert(
+      fc.property(fc.double({ min: -1e-4, max: 1e-4, noNaN: true }), (e) => {
+        const v = logCosh([e], [0]).value;
+        expect(Math.abs(v - (e * e) / 2)).toBeLessThanOrEqual(1e-8 * ((e * e) / 2) + 1e-300);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('≈ |e| − ln 2 for large e', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 20, max: 1e300, noNaN: true }), fc.boolean(), (a, neg) => {
+        const e = neg ? -a : a;
+        const v = logCosh([e], [0]).value;
+        // the difference is log1p(e^(−2|e|)) < e⁻⁴⁰
+        expect(Math.abs(v - (a - Math.LN2))).toBeLessThanOrEqual(1e-15 * a);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('propagates NaN and names the function and argument in its errors', () => {
+    expect(logCosh([Number.NaN], [0]).value).toBeNaN();
+    expect(() => logCosh([1, 2], [1])).toThrow(LossShapeError);
+    expect(() => logCosh([1, 2], [1])).toThrow('logCosh: target has 1 elements but input has 2');
+    expect(() => logCoshGrad([1], [1], { reduction: 'avg' as never })).toThrow(
+      'logCoshGrad: option reduction = "avg" is invalid',
+    );
+  });
+
+  it("writes 'none' and its gradient into caller buffers", () => {
+    const out = new Float64Array(2);
+    expect(logCosh([0.5, 3], [0, 0], { reduction: 'none', out }).value).toBe(out);
+    const gx = new Float64Array(2);
+    logCoshGrad([0, 1000], [0, 0], { reduction: 'none', gradOutput: [2, 3], out: { input: gx } });
+    expect(Array.from(gx)).toEqual([0, 3]);
+  });
+
+  it('has gradients that agree with central finite differences (both branches)', () => {
+    fc.assert(
+      fc.property(pairs(4, 20), ([x, y]) => {
+        for (const reduction of ['mean', 'sum'] as const) {
+          const g = logCoshGrad(x, y, { reduction }).input;
+          const fd = finiteDifference((z) => logCosh(z, y, { reduction }).value, x);
+          expect(worstRatio(g, fd)).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('is continuous where the two formulas meet (|e| = 1)', () => {
+    const below = logCosh([1 - 2 ** -52], [0]).value;
+    const at = logCosh([1], [0]).value;
+    expect(Math.abs(at - Math.log(Math.cosh(1)))).toBeLessThanOrEqual(2e-16);
+    expect(at - below).toBeGreaterThanOrEqual(0);
+    expect(at - below).toBeLessThanOrEqual(1e-15);
+  });
+
+  it('sum = mean × Σdenominator, and a split of the rows adds up to the whole', () => {
+    fc.assert(
+      fc.property(pairs(1e3), ([x, y, ranges]) => {
+        const whole = logCosh(x, y);
+        const sum = logCosh(x, y, { reduction: 'sum' }).value;
+        expect(Math.abs(sum - whole.value * whole.sumDenominator)).toBeLessThanOrEqual(1e-12 * sum);
+        let s = 0;
+        let d = 0;
+        for (const [a, b] of ranges) {
+          const part = logCosh(x.subarray(a, b), y.subarray(a, b));
+          s += part.sumValue;
+          d += part.sumDenominator;
+        }
+        expect(d).toBe(x.length);
+        expect(Math.abs(s / d - whole.value)).toBeLessThanOrEqual(1e-12 * Math.max(1, whole.value));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('never gives NaN for finite input', () => {
+    fc.assert(
+      fc.property(pairs(1e307), ([x, y]) => {
+        for (const v of logCosh(x, y, { reduction: 'none' }).value) expect(v).not.toBeNaN();
+        for (const v of logCoshGrad(x, y).input) expect(v).not.toBeNaN();
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
