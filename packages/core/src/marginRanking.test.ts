@@ -1,0 +1,193 @@
+import {
+  LossOptionError,
+  LossShapeError,
+  LossTypeError,
+  marginRanking,
+  marginRankingGrad,
+  marginRankingInfo,
+} from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, seededRandom, splitPoints, worstRatio } from '../test/helpers.js';
+
+/** Random inputs of length n, targets ±1, seeded. */
+function sample(n: number, seed: number) {
+  const rnd = seededRandom(seed);
+  const x1 = Float64Array.from({ length: n }, () => rnd() * 4 - 2);
+  const x2 = Float64Array.from({ length: n }, () => rnd() * 4 - 2);
+  const y = Float64Array.from({ length: n }, () => (rnd() < 0.5 ? -1 : 1));
+  return { x1, x2, y };
+}
+
+describe('marginRanking', () => {
+  it('is max(0, −y·(x1 − x2) + margin), worked by hand', () => {
+    // row 0: 0.1 − 1·(0.8 − 0.3) = −0.4 → 0; row 1: 0.1 − 1·(0.1 − 0.5) = 0.5;
+    // row 2: 0.1 − (−1)·(0.2 − 0.9) = −0.6 → 0; row 3: 0.1 − (−1)·(0.7 − 0.2) = 0.6
+    const x1 = [0.8, 0.1, 0.2, 0.7];
+    const x2 = [0.3, 0.5, 0.9, 0.2];
+    const y = [1, 1, -1, -1];
+    const none = marginRanking(x1, x2, y, { margin: 0.1, reduction: 'none' }).value;
+    expect(Array.from(none)).toEqual([0, 0.1 - (0.1 - 0.5), 0, 0.1 + (0.7 - 0.2)]);
+    const r = marginRanking(x1, x2, y, { margin: 0.1 });
+    expect(r.value).toBeCloseTo((0.5 + 0.6) / 4, 15);
+    expect(r.sumDenominator).toBe(4);
+    expect(r.rows).toBe(4);
+    expect(r.elements).toBe(4);
+    expect(r.ignored).toBe(0);
+    // default margin 0
+    expect(marginRanking([1, 0], [0, 1], [1, 1], { reduction: 'sum' }).value).toBe(0 + 1);
+  });
+
+  it('has the gradient −y, y where the hinge is active, the active slope at the kink (PyTorch)', () => {
+    // z = 0.5 − 1·(0.5 − 0) = 0 exactly: PyTorch 1.13 gives [−1, 1] there
+    const g = marginRankingGrad([0.5, 3], [0, 0], [1, 1], { margin: 0.5, reduction: 'sum' });
+    expect(Array.from(g.input1, (v) => v + 0)).toEqual([-1, 0]); // + 0 folds −0
+    expect(Array.from(g.input2)).toEqual([1, 0]);
+  });
+
+  it("writes 'none' and gradients into caller buffers; gradOutput weights each element", () => {
+    const out = new Float64Array(2);
+    const r = marginRanking([0, 0], [1, 2], [1, 1], { reduction: 'none', out });
+    expect(r.value).toBe(out);
+    expect(Array.from(out)).toEqual([1, 2]);
+    const o1 = new Float64Array(2);
+    const o2 = new Float64Array(2);
+    const g = marginRankingGrad([0, 0], [1, 2], [1, 1], {
+      reduction: 'none',
+      gradOutput: [3, 5],
+      out: { input1: o1, input2: o2 },
+    });
+    expect(g.input1).toBe(o1);
+    expect(g.input2).toBe(o2);
+    expect(Array.from(o1)).toEqual([-3, -5]);
+    expect(Array.from(o2)).toEqual([3, 5]);
+  });
+
+  it('takes integer typed targets and follows PyTorch for targets outside {−1, 1}', () => {
+    const a = marginRanking([0.3, -1], [0.1, 2], new Int8Array([1, -1]), { reduction: 'none' });
+    const b = marginRanking([0.3, -1], [0.1, 2], new Float32Array([1, -1]), { reduction: 'none' });
+    expect(Array.from(a.value)).toEqual(Array.from(b.value));
+    // y = 0.5: max(0, −0.5·(0 − 1) + 0.5) = 1 (PyTorch does not reject it)
+    expect(marginRanking([0], [1], [0.5], { margin: 0.5 }).value).toBe(1);
+  });
+
+  it('propagates NaN and is never NaN for extreme finite input', () => {
+    expect(marginRanking([Number.NaN], [0], [1]).value).toBeNaN();
+    const big = 1.7e308;
+    const v = marginRanking([big, -big, big, -big], [-big, big, -big, big], [1, 1, -1, -1], {
+      reduction: 'none',
+    }).value;
+    expect(Array.from(v)).toEqual([0, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 0]);
+  });
+
+  it('names the function and argument in its errors', () => {
+    expect(() => marginRanking([1, 2], [1], [1, 1])).toThrow(LossShapeError);
+    expect(() => marginRanking([1, 2], [1], [1, 1])).toThrow(
+      'marginRanking: input2 has 1 elements but input1 has 2',
+    );
+    expect(() => marginRankingGrad([1, 2], [1, 1], [1])).toThrow(
+      'marginRankingGrad: target has 1 elements but input1 has 2',
+    );
+    expect(() => marginRanking([1], 'x' as never, [1])).toThrow(LossTypeError);
+    expect(() => marginRanking([1], [1], [1], { margin: Number.NaN })).toThrow(LossOptionError);
+    expect(() => marginRanking([1], [1], [1], { margin: '1' as never })).toThrow(
+      'marginRanking: option margin',
+    );
+    expect(() => marginRanking([1], [1], [1], { reduction: 'avg' as never })).toThrow(
+      LossOptionError,
+    );
+  });
+
+  it('has gradients that agree with central finite differences away from the kink', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer(),
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        (n, seed, margin) => {
+          const { x1, x2, y } = sample(n, seed);
+          for (let i = 0; i < n; i++) if (Math.abs(margin - y[i] * (x1[i] - x2[i])) < 1e-3) return;
+          for (const reduction of ['mean', 'sum'] as const) {
+            const g = marginRankingGrad(x1, x2, y, { margin, reduction });
+            const f1 = finiteDifference(
+              (z) => marginRanking(z, x2, y, { margin, reduction }).value,
+              x1,
+            );
+            const f2 = finiteDifference(
+              (z) => marginRanking(x1, z, y, { margin, reduction }).value,
+              x2,
+            );
+            expect(worstRatio(g.input1, f1)).toBeLessThanOrEqual(1);
+            expect(worstRatio(g.input2, f2)).toBeLessThanOrEqual(1);
+          }
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('sum = mean × Σdenominator, and a split of the rows adds up to the whole', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 40 })
+          .chain((n) => fc.tuple(fc.constant(n), fc.integer(), splitPoints(n))),
+        ([n, seed, ranges]) => {
+          const { x1, x2, y } = sample(n, seed);
+          const whole = marginRanking(x1, x2, y, { margin: 0.3 });
+          const sum = marginRanking(x1, x2, y, { margin: 0.3, reduction: 'sum' }).value;
+          expect(Math.abs(sum - whole.value * whole.sumDenominator)).toBeLessThanOrEqual(
+            1e-12 * Math.max(1, sum),
+          );
+          let s = 0;
+          let d = 0;
+          for (const [a, b] of ranges) {
+            const part = marginRanking(x1.subarray(a, b), x2.subarray(a, b), y.subarray(a, b), {
+              margin: 0.3,
+              reduction: 'sum',
+            });
+            s += part.sumValue;
+            d += part.sumDenominator;
+          }
+          expect(d).toBe(whole.sumDenominator);
+          expect(Math.abs(s - whole.sumValue)).toBeLessThanOrEqual(
+            1e-12 * Math.max(1, whole.sumValue),
+          );
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('is never NaN for finite input, including extreme values', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.double({ noNaN: true, noDefaultInfinity: true }),
+            fc.double({ noNaN: true, noDefaultInfinity: true }),
+            fc.constantFrom(-1, 1),
+          ),
+          { minLength: 1, maxLength: 20 },
+        ),
+        (rows) => {
+          const v = marginRanking(
+            rows.map((r) => r[0]),
+            rows.map((r) => r[1]),
+            rows.map((r) => r[2]),
+            { reduction: 'none' },
+          ).value;
+          for (const x of v) expect(Number.isNaN(x)).toBe(false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('describes itself for generic callers', () => {
+    expect(marginRankingInfo.inputs.map((i) => i.name)).toEqual(['input1', 'input2', 'target']);
+    expect(marginRankingInfo.rowCoupled).toBe(false);
+    const r = marginRankingInfo.compute({ input1: [1], input2: [0], target: [-1] }, { margin: 1 });
+    expect(r.value).toBe(2);
+  });
+});
