@@ -1,6 +1,6 @@
 import { LossShapeError } from './errors.js';
 import { floatArg, numberOption, optionsArg } from './internal/args.js';
-import { floatPair, rowLseScaled } from './internal/classification.js';
+import { floatPair, rowLogSumShifted, rowMax } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
@@ -76,17 +76,19 @@ export function distillation<R extends Reduction = 'mean'>(
   let c = 0;
   for (let n = 0; n < rows; n++) {
     const base = n * cols;
-    // Both log-softmaxes from stable log-sum-exps: log qⱼ = tⱼ/T − lse(t/T) and
-    // log pⱼ = sⱼ/T − lse(s/T), so log qⱼ − log pⱼ = (tⱼ − sⱼ)/T − lse_t + lse_s needs no
-    // probability ever formed as a ratio; qⱼ = e^(log qⱼ) ≤ 1. A qⱼ that underflows to 0
-    // contributes 0 (xlogy), never 0·(−∞).
-    const lt = rowLseScaled(xt, base, cols, a);
-    const ls = rowLseScaled(xs, base, cols, a);
+    // Both log-softmaxes from shifted log-sum-exps: with mₜ, mₛ the row maxima and
+    // Lₜ = log Σ e^((tⱼ − mₜ)/T), log qⱼ = (tⱼ − mₜ)/T − Lₜ and log pⱼ = (sⱼ − mₛ)/T − Lₛ.
+    // Every exponent is ≤ 0 (no overflow), and nothing is formed as a ratio of probabilities;
+    // qⱼ = e^(log qⱼ) ≤ 1. A qⱼ that underflows to 0 contributes 0 (xlogy), never 0·(−∞).
+    const mt = rowMax(xt, base, cols);
+    const ms = rowMax(xs, base, cols);
+    const lt = rowLogSumShifted(xt, base, cols, mt, a);
+    const ls = rowLogSumShifted(xs, base, cols, ms, a);
     let v = 0;
     for (let j = 0; j < cols; j++) {
-      const lq = a * xt[base + j] - lt;
+      const lq = a * (xt[base + j] - mt) - lt;
       const q = Math.exp(lq);
-      if (q !== 0) v += q * (lq - (a * xs[base + j] - ls));
+      if (q !== 0) v += q * (lq - (a * (xs[base + j] - ms) - ls));
     }
     v *= t2;
     if (out !== null) out[n] = v;
@@ -117,12 +119,14 @@ export function distillationGrad(
   const gs = gradBuffer(fn, o.out, 'student', rows * cols);
   for (let n = 0; n < rows; n++) {
     const base = n * cols;
-    const lt = rowLseScaled(xt, base, cols, a);
-    const ls = rowLseScaled(xs, base, cols, a);
+    const mt = rowMax(xt, base, cols);
+    const ms = rowMax(xs, base, cols);
+    const lt = rowLogSumShifted(xt, base, cols, mt, a);
+    const ls = rowLogSumShifted(xs, base, cols, ms, a);
     const k = temperature * (per === null ? scale : scale * per[n]);
     for (let j = 0; j < cols; j++) {
-      const p = Math.exp(a * xs[base + j] - ls);
-      const q = Math.exp(a * xt[base + j] - lt);
+      const p = Math.exp(a * (xs[base + j] - ms) - ls);
+      const q = Math.exp(a * (xt[base + j] - mt) - lt);
       gs[base + j] = k * (p - q);
     }
   }

@@ -139,7 +139,9 @@ export function sigmoidFocalGrad(
     let d = dce;
     if (gamma !== 0) {
       const ratio = u > 0 ? ((1 - 2 * yi) * sp * sn) / u : yi >= 0.5 ? -sp : sn;
-      d = dce + gamma * ce * ratio;
+      // ce·ratio first: ce ~ |x| is huge only where ratio ~ e^−|x| is tiny, so their product is
+      // small, while γ·ce alone could overflow to ∞ and make ∞·0 = NaN.
+      d = dce + gamma * (ce * ratio);
     }
     d *= gamma === 2 ? u * u : u ** gamma;
     if (alpha >= 0) d *= alpha * yi + (1 - alpha) * neg;

@@ -134,7 +134,9 @@ export function softmaxFocalGrad(
     let f = 1;
     if (gamma !== 0) {
       const ratio = q === 0 ? -1 : lp / q;
-      f = (gamma === 2 ? q * q : q ** gamma) * (1 - gamma * p * ratio);
+      // p·(log p)/q with p = 0 is 0 (lp may even be −∞ when xᵧ − lse overflows: no 0·∞).
+      const pr = p === 0 ? 0 : p * ratio;
+      f = (gamma === 2 ? q * q : q ** gamma) * (1 - gamma * pr);
     }
     const a = (alpha === undefined ? 1 : alpha[k]) * f * (per === null ? scale : scale * per[n]);
     for (let j = 0; j < cols; j++) gx[base + j] = a * Math.exp(x[base + j] - lse);

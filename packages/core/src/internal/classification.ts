@@ -119,17 +119,32 @@ export function rowLse(x: ArrayLike<number>, base: number, cols: number): number
 }
 
 /**
- * log-sum-exp of a row scaled by `a` > 0 (logits over a temperature, a = 1/T), stable as
- * {@link rowLse}: lse = m + log Σⱼ exp(a·xⱼ − m) with m = maxⱼ a·xⱼ.
+ * The largest entry of a row (for shifting before exp); 0 when it is ±∞ or the row is empty,
+ * so that the shift itself never forms ∞ − ∞. NaN entries are skipped (they propagate later).
  */
-export function rowLseScaled(x: ArrayLike<number>, base: number, cols: number, a: number): number {
+export function rowMax(x: ArrayLike<number>, base: number, cols: number): number {
   let m = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < cols; j++) {
-    const v = a * x[base + j];
+    const v = x[base + j];
     if (v > m) m = v;
   }
-  if (m === Number.POSITIVE_INFINITY || m === Number.NEGATIVE_INFINITY) m = 0;
+  return m === Number.POSITIVE_INFINITY || m === Number.NEGATIVE_INFINITY ? 0 : m;
+}
+
+/**
+ * log Σⱼ exp(a·(xⱼ − m)) for a row, with m = {@link rowMax} and a > 0 (a = 1/T). So
+ * lse(x/T) = m/T + this, but callers keep the two apart: a·(xⱼ − m) ≤ 0 never overflows, and
+ * log-softmax(x/T)ⱼ = a·(xⱼ − m) − this stays finite even where m/T alone would overflow
+ * (T < 1 with logits near the float64 limit). The largest term is e⁰ = 1: no log 0.
+ */
+export function rowLogSumShifted(
+  x: ArrayLike<number>,
+  base: number,
+  cols: number,
+  m: number,
+  a: number,
+): number {
   let s = 0;
-  for (let j = 0; j < cols; j++) s += Math.exp(a * x[base + j] - m);
-  return m + Math.log(s);
+  for (let j = 0; j < cols; j++) s += Math.exp(a * (x[base + j] - m));
+  return Math.log(s);
 }
