@@ -1,0 +1,156 @@
+import { Message, MessageHeader, type RecordBatch, RecordBatchReader } from 'apache-arrow';
+import type { AppendParser, ParseOutput } from './types.js';
+
+/** Turns one record batch into samples (scalar columns, or losses computed on the stream). */
+export type BatchSampler = (batch: RecordBatch, batchIndex: number) => ParseOutput;
+
+const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
+const CONTINUATION = 0xffffffff;
+const MAX_METADATA = 64 * 1024 * 1024;
+const EOS = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0]);
+
+/**
+ * Arrow IPC (the stream format, and the file format's message section), incrementally: messages
+ * are framed by hand (continuation marker, metadata length, flatbuffer `Message` with its body
+ * length), so a partial message simply waits for more bytes; each complete record batch is
+ * decoded by apache-arrow together with the schema (and dictionaries) seen before it.
+ */
+export class ArrowIpcParser implements AppendParser {
+  private buf: Uint8Array = new Uint8Array(0);
+  private base = 0;
+  private schema: Uint8Array | null = null;
+  private dictionaries: Uint8Array[] = [];
+  private batchIndex = 0;
+  private ended = false;
+  private message = 0;
+
+  constructor(private readonly sampler: BatchSampler) {}
+
+  get consumed(): number {
+    return this.base;
+  }
+
+  get pending(): number {
+    return this.buf.length;
+  }
+
+  dropPending(): void {
+    this.buf = new Uint8Array(0);
+  }
+
+  push(bytes: Uint8Array): ParseOutput {
+    const out: ParseOutput = { samples: [], problems: [] };
+    if (this.ended) {
+      this.base += bytes.length;
+      return out;
+    }
+    const buf = this.buf.length === 0 ? bytes : Buffer.concat([this.buf, bytes]);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let pos = 0;
+    if (this.base === 0 && this.message === 0) {
+      if (buf.length < 6) {
+        this.buf = Uint8Array.from(buf);
+        return out;
+      }
+      if (FILE_MAGIC.every((b, i) => buf[i] === b)) {
+        if (buf.length < 8) {
+          this.buf = Uint8Array.from(buf);
+          return out;
+        }
+        pos = 8; // magic + padding; the messages follow as in a stream
+      }
+    }
+    while (!this.ended && buf.length - pos >= 4) {
+      let prefix = 4;
+      let metaLength = view.getInt32(pos, true);
+      if (view.getUint32(pos, true) === CONTINUATION) {
+        if (buf.length - pos < 8) break;
+        prefix = 8;
+        metaLength = view.getInt32(pos + 4, true);
+      }
+      if (metaLength === 0) {
+        this.ended = true; // end-of-stream marker (a file's footer follows it)
+        pos = buf.length;
+        break;
+      }
+      if (metaLength < 0 || metaLength > MAX_METADATA) {
+        out.problems.push({
+          where: `byte ${this.base + pos}`,
+          message: `corrupt Arrow IPC message length ${metaLength}; the rest of the file is ignored`,
+        });
+        this.ended = true;
+        pos = buf.length;
+        break;
+      }
+      if (buf.length - pos < prefix + metaLength) break;
+      let message: Message;
+      try {
+        message = Message.decode(buf.subarray(pos + prefix, pos + prefix + metaLength));
+      } catch (e) {
+        out.problems.push({
+          where: `byte ${this.base + pos}`,
+          message: `corrupt Arrow IPC message (${(e as Error).message}); the rest of the file is ignored`,
+        });
+        this.ended = true;
+        pos = buf.length;
+        break;
+      }
+      const total = prefix + metaLength + Number(message.bodyLength);
+      if (buf.length - pos < total) break; // partial message: wait
+      const bytesOfMessage = buf.subarray(pos, pos + total);
+      this.handle(message, bytesOfMessage, pos, out);
+      this.message++;
+      pos += total;
+    }
+    this.base += pos;
+    this.buf = pos >= buf.length ? new Uint8Array(0) : Uint8Array.from(buf.subarray(pos));
+    return out;
+  }
+
+  private handle(message: Message, bytes: Uint8Array, pos: number, out: ParseOutput): void {
+    switch (message.headerType) {
+      case MessageHeader.Schema:
+        if (this.schema) {
+          out.problems.push({
+            where: `byte ${this.base + pos}`,
+            message: 'a second schema in the stream; reading on with the new schema',
+          });
+        }
+        this.schema = Uint8Array.from(bytes);
+        this.dictionaries = [];
+        return;
+      case MessageHeader.DictionaryBatch:
+        this.dictionaries.push(Uint8Array.from(bytes));
+        return;
+      case MessageHeader.RecordBatch: {
+        if (!this.schema) {
+          out.problems.push({
+            where: `byte ${this.base + pos}`,
+            message: 'record batch before any schema; skipped',
+          });
+          return;
+        }
+        let batches: RecordBatch[];
+        try {
+          const all = Buffer.concat([this.schema, ...this.dictionaries, bytes, EOS]);
+          batches = RecordBatchReader.from(all).readAll();
+        } catch (e) {
+          out.problems.push({
+            where: `batch ${this.batchIndex} (byte ${this.base + pos})`,
+            message: `undecodable record batch (${(e as Error).message}); skipped`,
+          });
+          this.batchIndex++;
+          return;
+        }
+        for (const batch of batches) {
+          const r = this.sampler(batch, this.batchIndex++);
+          for (const s of r.samples) out.samples.push(s);
+          for (const p of r.problems) out.problems.push(p);
+        }
+        return;
+      }
+      default:
+        return; // tensors and anything newer: not ours
+    }
+  }
+}
