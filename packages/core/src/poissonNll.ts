@@ -43,6 +43,8 @@ const TWO_PI = 2 * Math.PI;
  * ℓᵢ = xᵢ − yᵢ·log(xᵢ + eps) without (x = λ). With `full`, Stirling's term
  * yᵢ·log yᵢ − yᵢ + ½·log(2π·yᵢ) is added where yᵢ > 1 (the constant log(y!) the plain loss
  * omits). Element-wise over inputs of any shape; `mean` divides by the element count.
+ * Where PyTorch returns NaN for finite input we return the limit: 0·log 0 = 0 for a zero count at
+ * a zero rate, and ±∞ when e^x and y·x both overflow.
  *
  * @example
  * ```ts
@@ -66,7 +68,19 @@ export function poissonNll<R extends Reduction = 'mean'>(
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const yi = y[i];
-    let v = logInput ? Math.exp(xi) - yi * xi : xi - yi * Math.log(xi + eps);
+    let v: number;
+    if (logInput) {
+      v = Math.exp(xi) - yi * xi;
+      // ∞ − ∞: for finite x and y this happens only when both e^x and y·x overflow (x > 709,
+      // y > 0). Then the sign of e^x − y·x is that of x − log x − log y, compared in log space
+      // (PyTorch gives NaN here).
+      if (Number.isNaN(v) && Number.isFinite(xi) && Number.isFinite(yi))
+        v = xi - Math.log(xi) > Math.log(yi) ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    } else {
+      // y = 0 contributes 0·log(λ + eps) = 0 even at λ + eps = 0 (the xlogy convention; PyTorch
+      // computes 0·(−∞) = NaN there).
+      v = yi === 0 ? xi : xi - yi * Math.log(xi + eps);
+    }
     // PyTorch masks the Stirling term where target ≤ 1 (NaN targets keep it, and so propagate).
     if (full && !(yi <= 1)) v += yi * Math.log(yi) - yi + 0.5 * Math.log(TWO_PI * yi);
     if (out !== null) out[i] = v;
@@ -80,7 +94,8 @@ export function poissonNll<R extends Reduction = 'mean'>(
 
 /**
  * Gradient of {@link poissonNll} with respect to `input`: exp(xᵢ) − yᵢ with `logInput`, else
- * 1 − yᵢ/(xᵢ + eps), scaled by the reduction (Stirling's term does not depend on the input).
+ * 1 − yᵢ/(xᵢ + eps) (exactly 1 where yᵢ = 0), scaled by the reduction (Stirling's term does
+ * not depend on the input).
  */
 export function poissonNllGrad(
   input: FloatTensorLike,
@@ -97,7 +112,9 @@ export function poissonNllGrad(
   for (let i = 0; i < n; i++) {
     const k = per === null ? scale : scale * per[i];
     const xi = x[i];
-    gx[i] = k * (logInput ? Math.exp(xi) - y[i] : 1 - y[i] / (xi + eps));
+    const yi = y[i];
+    // y = 0: the rate gradient is exactly 1 (no 0/0 at λ + eps = 0).
+    gx[i] = k * (logInput ? Math.exp(xi) - yi : yi === 0 ? 1 : 1 - yi / (xi + eps));
   }
   return { input: gx };
 }

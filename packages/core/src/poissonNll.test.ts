@@ -1,0 +1,156 @@
+import { LossOptionError, LossShapeError, poissonNll, poissonNllGrad } from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+
+/** Inputs in [lo, hi] and counts in [0, 6], plus a random split of the elements. */
+const cases = (lo: number, hi: number, maxLength = 30) =>
+  fc
+    .integer({ min: 1, max: maxLength })
+    .chain((n) =>
+      fc.tuple(
+        fc.float64Array({ minLength: n, maxLength: n, min: lo, max: hi, noNaN: true }),
+        fc.float64Array({ minLength: n, maxLength: n, min: 0, max: 6, noNaN: true }),
+        splitPoints(n),
+      ),
+    );
+
+/** Stirling's approximation of log(y!), masked to 0 for y ≤ 1 as PyTorch. */
+const stirling = (y: number) =>
+  y <= 1 ? 0 : y * Math.log(y) - y + 0.5 * Math.log(2 * Math.PI * y);
+
+describe('poissonNll', () => {
+  it('is exp(x) − y·x with log input, worked by hand', () => {
+    const r = poissonNll([0, Math.log(2)], [1, 2], { reduction: 'none' }).value;
+    expect(r[0]).toBe(1 - 0);
+    expect(r[1]).toBeCloseTo(2 - 2 * Math.log(2), 15);
+    // gradient exp(x) − y
+    const g = poissonNllGrad([0, Math.log(2)], [1, 2], { reduction: 'sum' }).input;
+    expect(g[0]).toBe(0);
+    expect(g[1]).toBeCloseTo(0, 15);
+  });
+
+  it('is λ − y·log(λ + eps) with rate input, plus Stirling for y > 1 with full', () => {
+    const eps = 1e-8;
+    const r = poissonNll([2, 0.5], [3, 1], { logInput: false, reduction: 'none' }).value;
+    expect(r[0]).toBe(2 - 3 * Math.log(2 + eps));
+    expect(r[1]).toBe(0.5 - 1 * Math.log(0.5 + eps));
+    const f = poissonNll([2, 0.5], [3, 1], {
+      logInput: false,
+      full: true,
+      reduction: 'none',
+    }).value;
+    // y = 3 > 1 gets 3·ln 3 − 3 + ½·ln(6π); y = 1 gets nothing
+    expect(f[0]).toBe(r[0] + (3 * Math.log(3) - 3 + 0.5 * Math.log(2 * Math.PI * 3)));
+    expect(f[1]).toBe(r[1]);
+    // eps = 0 and λ = 0 gives +∞ where y > 0, as PyTorch
+    expect(poissonNll([0], [1], { logInput: false, eps: 0 }).value).toBe(Number.POSITIVE_INFINITY);
+    // gradient 1 − y/(λ + eps)
+    const g = poissonNllGrad([2], [3], { logInput: false, eps: 0, reduction: 'sum' }).input;
+    expect(g[0]).toBe(1 - 3 / 2);
+  });
+
+  it('never returns NaN where PyTorch does for finite input (0·log 0, ∞ − ∞)', () => {
+    // λ = 0, y = 0, eps = 0: PyTorch computes 0 − 0·log 0 = NaN; the limit is 0.
+    expect(poissonNll([0], [0], { logInput: false, eps: 0 }).value).toBe(0);
+    expect(poissonNllGrad([0], [0], { logInput: false, eps: 0 }).input[0]).toBe(1);
+    // x = 720, y = 1e306: e^720 ≈ 4.9e312 and 720e306 both overflow; e^x wins.
+    expect(poissonNll([720], [1e306]).value).toBe(Number.POSITIVE_INFINITY);
+    // x = 710, y = 1e308: y·x ≈ 7.1e310 beats e^710.
+    expect(poissonNll([710], [1e308]).value).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('full adds exactly the masked Stirling term to every element', () => {
+    fc.assert(
+      fc.property(cases(-3, 3), fc.boolean(), ([x, y], logInput) => {
+        const plain = poissonNll(x, y, { logInput, reduction: 'none' }).value;
+        const full = poissonNll(x, y, { logInput, full: true, reduction: 'none' }).value;
+        for (let i = 0; i < x.length; i++) expect(full[i]).toBe(plain[i] + stirling(y[i]));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('rejects invalid options, naming the function and argument', () => {
+    expect(() => poissonNll([1], [1], { eps: -1 })).toThrow(LossOptionError);
+    expect(() => poissonNll([1], [1], { eps: -1 })).toThrow(
+      'poissonNll: option eps = -1 is invalid',
+    );
+    expect(() => poissonNll([1], [1], { logInput: 1 as never })).toThrow(
+      'poissonNll: option logInput = number 1 is invalid; expected a boolean',
+    );
+    expect(() => poissonNllGrad([1], [1], { full: 'yes' as never })).toThrow(
+      'poissonNllGrad: option full',
+    );
+    expect(() => poissonNll([1, 2], [1])).toThrow(LossShapeError);
+    expect(poissonNll([Number.NaN], [1]).value).toBeNaN();
+  });
+
+  it("writes 'none' and its gradient into caller buffers", () => {
+    const out = new Float64Array(2);
+    expect(poissonNll([0, 0], [1, 2], { reduction: 'none', out }).value).toBe(out);
+    expect(Array.from(out)).toEqual([1, 1]);
+    const gx = new Float64Array(2);
+    poissonNllGrad([0, 0], [1, 2], { reduction: 'none', gradOutput: [2, 3], out: { input: gx } });
+    expect(Array.from(gx)).toEqual([0, -3]);
+  });
+
+  it('has gradients that agree with central finite differences, log and rate input', () => {
+    fc.assert(
+      fc.property(cases(-3, 3, 15), cases(0.1, 5, 15), fc.boolean(), ([xl, y], [xr], full) => {
+        const yr = y.subarray(0, Math.min(y.length, xr.length));
+        const xr2 = xr.subarray(0, yr.length);
+        for (const reduction of ['mean', 'sum'] as const) {
+          const g = poissonNllGrad(xl, y, { full, reduction }).input;
+          const fd = finiteDifference((z) => poissonNll(z, y, { full, reduction }).value, xl);
+          expect(worstRatio(g, fd)).toBeLessThanOrEqual(1);
+          const o = { logInput: false, full, reduction };
+          const gr = poissonNllGrad(xr2, yr, o).input;
+          const fdr = finiteDifference((z) => poissonNll(z, yr, o).value, xr2);
+          expect(worstRatio(gr, fdr, 1e-5, 1e-6)).toBeLessThanOrEqual(1);
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('sum = mean × Σdenominator, and a split of the rows adds up to the whole', () => {
+    fc.assert(
+      fc.property(cases(-5, 5), ([x, y, ranges]) => {
+        const whole = poissonNll(x, y, { full: true });
+        const sum = poissonNll(x, y, { full: true, reduction: 'sum' }).value;
+        expect(Math.abs(sum - whole.value * whole.sumDenominator)).toBeLessThanOrEqual(
+          1e-12 * Math.max(1, Math.abs(sum)),
+        );
+        let s = 0;
+        let d = 0;
+        for (const [a, b] of ranges) {
+          const part = poissonNll(x.subarray(a, b), y.subarray(a, b), { full: true });
+          s += part.sumValue;
+          d += part.sumDenominator;
+        }
+        expect(d).toBe(x.length);
+        expect(Math.abs(s / d - whole.value)).toBeLessThanOrEqual(
+          1e-12 * Math.max(1, Math.abs(whole.value)),
+        );
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('never gives NaN for finite input in its domain (counts ≥ 0; rates ≥ 0)', () => {
+    fc.assert(
+      fc.property(cases(-1e308, 1e308), cases(0, 1e300), ([xl, y], [xr]) => {
+        for (const v of poissonNll(xl, y, { full: true, reduction: 'none' }).value)
+          expect(v).not.toBeNaN();
+        const n = Math.min(xr.length, y.length);
+        const r = poissonNll(xr.subarray(0, n), y.subarray(0, n), {
+          logInput: false,
+          reduction: 'none',
+        }).value;
+        for (const v of r) expect(v).not.toBeNaN();
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
