@@ -85,11 +85,11 @@ export function softmaxFocal<R extends Reduction = 'mean'>(
       continue;
     }
     const base = n * cols;
-    // log p = x_y − lse (log-softmax); 1 − p = 1 − e^(log p) = −expm1(log p), exact when p → 1
-    // where 1 − p would cancel to 0 and lose the focal factor's digits.
-    const lp = x[base + k] - rowLse(x, base, cols);
-    const q = -Math.expm1(lp);
-    let v = -lp * (gamma === 2 ? q * q : q ** gamma);
+    // −log p = lse − x_y (log-softmax, ≥ 0); 1 − p = 1 − e^(log p) = −expm1(log p), exact
+    // when p → 1, where 1 − p would cancel to 0 and lose the focal factor's digits.
+    const nlp = rowLse(x, base, cols) - x[base + k];
+    const q = -Math.expm1(-nlp);
+    let v = nlp * (gamma === 2 ? q * q : q ** gamma);
     if (alpha !== undefined) v *= alpha[k];
     if (out !== null) out[n] = v;
     const t = s + v;
