@@ -2,6 +2,7 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
+import { ArrowIpcError } from './errors.js';
 import { toIpcError } from './fromArrowIPC.js';
 
 /** Why `followArrowIPC` started over. */
@@ -96,6 +97,13 @@ export function followArrowIPC(
         let reader: RecordBatchReader;
         try {
           reader = (await RecordBatchReader.from(tail())) as RecordBatchReader;
+          if (
+            !stopped() &&
+            reason === null &&
+            (reader.schema === null || reader.schema === undefined)
+          ) {
+            throw new ArrowIpcError(path, 'no schema message: not an Arrow IPC stream');
+          }
           for await (const batch of reader as AsyncIterable<RecordBatch>) {
             if (stopped()) return { outcome: 'stopped' };
             subscriber.next(batch);
