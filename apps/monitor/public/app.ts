@@ -220,6 +220,10 @@ class ChartCard {
       this.plot.setData(aligned, this.zoom === null);
     }
     if (this.zoom) this.plot.setScale('x', { min: this.zoom.from, max: this.zoom.to });
+    // What was drawn, for tests and curious users: points plotted and the last x.
+    const xs = aligned[0];
+    this.root.dataset.points = String(xs.length);
+    this.root.dataset.lastX = xs.length > 0 ? String(xs[xs.length - 1]) : '';
   }
 
   private options(data: DataReply, width: number, smooth: boolean, log: boolean): uPlot.Options {
