@@ -1,0 +1,222 @@
+import {
+  klDiv,
+  klDivGrad,
+  klDivInfo,
+  LossOptionError,
+  LossShapeError,
+  LossTypeError,
+} from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { finiteDifference, matrix, splitPoints, worstRatio } from '../test/helpers.js';
+
+/** Each row of `data` turned into a probability distribution (softmax), and its log. */
+function distributions(data: ArrayLike<number>, cols: number): [Float64Array, Float64Array] {
+  const p = new Float64Array(data.length);
+  const lp = new Float64Array(data.length);
+  for (let b = 0; b < data.length; b += cols) {
+    let m = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < cols; j++) m = Math.max(m, data[b + j]);
+    let s = 0;
+    for (let j = 0; j < cols; j++) s += Math.exp(data[b + j] - m);
+    for (let j = 0; j < cols; j++) {
+      lp[b + j] = data[b + j] - m - Math.log(s);
+      p[b + j] = Math.exp(lp[b + j]);
+    }
+  }
+  return [p, lp];
+}
+
+/** Model log-probabilities and target probabilities of one shape, plus a row split. */
+const pair = matrix({ maxRows: 8, maxCols: 6, lim: 5 }).chain((m) =>
+  fc
+    .float64Array({
+      minLength: m.data.length,
+      maxLength: m.data.length,
+      min: -5,
+      max: 5,
+      noNaN: true,
+    })
+    .chain((t) => fc.tuple(fc.constant(m), fc.constant(t), splitPoints(m.rows))),
+);
+
+const reductions = ['mean', 'sum', 'batchmean', 'none'] as const;
+
+describe('klDiv', () => {
+  it('is p·(log p − log q) with 0·log 0 = 0, worked by hand', () => {
+    const logq = {
+      data: [Math.log(0.5), Math.log(0.5), Math.log(0.25), Math.log(0.75)],
+      shape: [2, 2],
+    };
+    const p = [1, 0, 0.5, 0.5];
+    const r = klDiv(logq, p, { reduction: 'none' }).value;
+    expect(r[0]).toBeCloseTo(Math.log(2), 15);
+    expect(r[1]).toBe(0);
+    expect(r[2]).toBeCloseTo(0.5 * (Math.log(0.5) - Math.log(0.25)), 15);
+    expect(r[3]).toBeCloseTo(0.5 * (Math.log(0.5) - Math.log(0.75)), 15);
+    const total = r.reduce((s, v) => s + v, 0);
+    expect(klDiv(logq, p, { reduction: 'sum' }).value).toBeCloseTo(total, 15);
+    expect(klDiv(logq, p).value).toBeCloseTo(total / 4, 15); // mean: N·C
+    expect(klDiv(logq, p, { reduction: 'batchmean' }).value).toBeCloseTo(total / 2, 15); // N
+  });
+
+  it('with logTarget reads the target as log-probabilities', () => {
+    fc.assert(
+      fc.property(pair, ([m, t]) => {
+        const [p, lp] = distributions(t, m.cols);
+        const a = klDiv(m, p, { reduction: 'none' }).value;
+        const b = klDiv(
+          m,
+          { data: lp, shape: m.shape },
+          { reduction: 'none', logTarget: true },
+        ).value;
+        expect(worstRatio(b, a, 1e-12, 1e-14)).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('is zero for identical distributions and positive otherwise (batchmean)', () => {
+    fc.assert(
+      fc.property(pair, ([m, t]) => {
+        const [p, lp] = distributions(t, m.cols);
+        const same = klDiv({ data: lp, shape: m.shape }, p, { reduction: 'batchmean' }).value;
+        expect(Math.abs(same)).toBeLessThanOrEqual(1e-14);
+        const [, lq] = distributions(m.data, m.cols);
+        const kl = klDiv({ data: lq, shape: m.shape }, p, { reduction: 'batchmean' }).value;
+        expect(kl).toBeGreaterThanOrEqual(-1e-14);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('gives 0 for a zero probability even where log q = −∞ (a masked class), NaN propagates', () => {
+    const inf = Number.NEGATIVE_INFINITY;
+    const r = klDiv([inf, 0], [0, 1], { reduction: 'none' }).value;
+    expect(Array.from(r, Math.abs)).toEqual([0, 0]);
+    expect(klDiv([inf, 0], [inf, 0], { logTarget: true, reduction: 'sum' }).value).toBe(0);
+    expect(klDiv([Number.NaN, 0], [0, 1]).value).toBeNaN();
+    expect(klDiv([0, 0], [Number.NaN, 1]).value).toBeNaN();
+  });
+
+  it('never gives NaN for finite log-probabilities and probabilities in [0, 1]', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true, max: 0 }), {
+          minLength: 8,
+          maxLength: 8,
+        }),
+        fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })), {
+          minLength: 8,
+          maxLength: 8,
+        }),
+        (x, t) => {
+          for (const v of klDiv(x, t, { reduction: 'none' }).value)
+            expect(Number.isNaN(v)).toBe(false);
+          const lt = t.map(Math.log);
+          for (const v of klDiv(x, lt, { reduction: 'none', logTarget: true }).value)
+            expect(Number.isNaN(v)).toBe(false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('has gradients that agree with central finite differences, every reduction', () => {
+    fc.assert(
+      fc.property(
+        pair,
+        fc.boolean(),
+        fc.constantFrom(...reductions),
+        ([m, t], logTarget, reduction) => {
+          const [p, lp] = distributions(t, m.cols);
+          const target = { data: logTarget ? lp : p, shape: m.shape };
+          const up = Float64Array.from(m.data, (_, i) => 1 + (i % 5));
+          const f = (z: Float64Array) => {
+            const r = klDiv({ data: z, shape: m.shape }, target, { logTarget, reduction });
+            return typeof r.value === 'number'
+              ? r.value
+              : r.value.reduce((s, v, i) => s + up[i] * v, 0);
+          };
+          const g = klDivGrad(m, target, {
+            logTarget,
+            reduction,
+            gradOutput: reduction === 'none' ? up : undefined,
+          }).input;
+          expect(worstRatio(g, finiteDifference(f, m.data))).toBeLessThanOrEqual(1);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('sum = mean × N·C = batchmean × N, and a split of the rows adds up to the whole', () => {
+    fc.assert(
+      fc.property(pair, ([m, t, ranges]) => {
+        const [p] = distributions(t, m.cols);
+        const whole = klDiv(m, p);
+        const sum = klDiv(m, p, { reduction: 'sum' }).value;
+        const bm = klDiv(m, p, { reduction: 'batchmean' });
+        expect(whole.sumDenominator).toBe(m.rows * m.cols);
+        expect(bm.rows).toBe(m.rows);
+        const tol = 1e-12 * Math.max(1, Math.abs(sum));
+        expect(Math.abs(sum - whole.value * whole.sumDenominator)).toBeLessThanOrEqual(tol);
+        expect(Math.abs(sum - bm.value * m.rows)).toBeLessThanOrEqual(tol);
+        let s = 0;
+        let d = 0;
+        let rows = 0;
+        for (const [a, b] of ranges) {
+          const lo = a * m.cols;
+          const hi = b * m.cols;
+          const part = klDiv(
+            { data: m.data.subarray(lo, hi), shape: [b - a, m.cols] },
+            { data: p.subarray(lo, hi), shape: [b - a, m.cols] },
+            { reduction: 'batchmean' },
+          );
+          s += part.sumValue;
+          d += part.sumDenominator;
+          rows += part.rows;
+        }
+        expect(rows).toBe(m.rows);
+        expect(Math.abs(s / d - whole.value)).toBeLessThanOrEqual(
+          1e-12 * Math.max(1, Math.abs(whole.value)),
+        );
+        expect(Math.abs(s / rows - bm.value)).toBeLessThanOrEqual(
+          1e-12 * Math.max(1, Math.abs(bm.value)),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('writes into caller buffers', () => {
+    const out = new Float64Array(2);
+    expect(klDiv([0, 0], [1, 0], { reduction: 'none', out }).value).toBe(out);
+    const gi = new Float64Array(2);
+    expect(klDivGrad([0, 0], [1, 0], { reduction: 'sum', out: { input: gi } }).input).toBe(gi);
+    expect(Array.from(gi, (v) => v + 0)).toEqual([-1, 0]);
+  });
+
+  it('throws typed errors naming the function, argument and value', () => {
+    const x = { data: new Float64Array(40), shape: [8, 5] };
+    expect(() => klDiv(x, { data: new Float64Array(32), shape: [8, 4] })).toThrow(LossShapeError);
+    expect(() => klDiv(x, { data: new Float64Array(32), shape: [8, 4] })).toThrow(
+      'klDiv: target has 32 elements (shape [8, 4]) but input has 40 (shape [8, 5])',
+    );
+    expect(() => klDiv(x, { data: new Float64Array(40), shape: [5, 8] })).toThrow(
+      'klDiv: target has shape [5, 8] but input has shape [8, 5]',
+    );
+    expect(() => klDiv([0], [1], { reduction: 'avg' as never })).toThrow(
+      "klDiv: option reduction = \"avg\" is invalid; expected one of 'mean', 'sum', 'none', 'batchmean'",
+    );
+    expect(() => klDiv([0], [1], { logTarget: 1 as never })).toThrow(LossOptionError);
+    expect(() => klDiv([0], [1], { logTarget: 1 as never })).toThrow('klDiv: option logTarget');
+    expect(() => klDiv(null as never, [1])).toThrow(LossTypeError);
+    expect(() => klDivGrad([0, 1], [1])).toThrow('klDivGrad: target has 1 elements');
+  });
+
+  it("lists 'batchmean' among its reductions", () => {
+    expect(klDivInfo.reductions).toContain('batchmean');
+    expect(klDivInfo.reductions[0]).toBe('mean');
+  });
+});
