@@ -412,7 +412,7 @@ export class LossAccumulator {
           .join('; ');
         throw new StreamColumnError('shape', FN, err.arg, {
           column,
-          expected: `what ${err.message} demands`,
+          expected: `a shape that fits the loss and its options (${err.message})`,
           found,
           columns: columnNames(batch),
         });
