@@ -52,13 +52,7 @@ export class ArrowIpcParser implements AppendParser {
         this.buf = Uint8Array.from(buf);
         return out;
       }
-      if (FILE_MAGIC.every((b, i) => buf[i] === b)) {
-        if (buf.length < 8) {
-          this.buf = Uint8Array.from(buf);
-          return out;
-        }
-        pos = 8; // magic + padding; the messages follow as in a stream
-      }
+      if (FILE_MAGIC.every((b, i) => buf[i] === b)) return this.pushFile(buf, out);
     }
     while (!this.ended && buf.length - pos >= 4) {
       let prefix = 4;
@@ -104,6 +98,35 @@ export class ArrowIpcParser implements AppendParser {
     }
     this.base += pos;
     this.buf = pos >= buf.length ? new Uint8Array(0) : Uint8Array.from(buf.subarray(pos));
+    return out;
+  }
+
+  /**
+   * The IPC file format (`ARROW1` magic) keeps its schema in the footer, so it is read whole once
+   * it is complete (ends with the magic again); it is not a format for logs that grow.
+   */
+  private pushFile(buf: Uint8Array, out: ParseOutput): ParseOutput {
+    const n = buf.length;
+    const complete = n >= 12 && FILE_MAGIC.every((b, i) => buf[n - 6 + i] === b);
+    if (!complete) {
+      this.buf = Uint8Array.from(buf);
+      return out;
+    }
+    let batches: RecordBatch[];
+    try {
+      batches = RecordBatchReader.from(buf).readAll();
+    } catch (e) {
+      out.problems.push({ message: `unreadable Arrow IPC file (${(e as Error).message})` });
+      batches = [];
+    }
+    for (const batch of batches) {
+      const r = this.sampler(batch, this.batchIndex++);
+      out.samples.push(...r.samples);
+      out.problems.push(...r.problems);
+    }
+    this.ended = true;
+    this.base += n;
+    this.buf = new Uint8Array(0);
     return out;
   }
 
