@@ -14,7 +14,11 @@ interface Handle {
   parser: AppendParser;
   /** Bytes read from the file and given to the parser. */
   offset: number;
+  /** The file's first bytes as read (up to HEAD): if they change, the file was rewritten. */
+  head: Uint8Array;
 }
+
+const HEAD = 64;
 
 function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | null)?.code;
@@ -211,13 +215,36 @@ export class FileFollower {
       await fd.close();
       return false;
     }
-    this.current = { fd, dev: st.dev, ino: st.ino, parser: p.parser, offset: 0 };
+    this.current = {
+      fd,
+      dev: st.dev,
+      ino: st.ino,
+      parser: p.parser,
+      offset: 0,
+      head: new Uint8Array(0),
+    };
     this.announce();
     return true;
   }
 
+  private restart(h: Handle): void {
+    const p = makeParser(this.format, this.arrowSampler);
+    if (p.kind === 'append') h.parser = p.parser;
+    h.offset = 0;
+    h.head = new Uint8Array(0);
+  }
+
   private async readNew(h: Handle): Promise<void> {
     const { size } = await h.fd.stat();
+    if (size >= h.offset && h.head.length > 0) {
+      // Truncated and written again past our offset between two polls: the first bytes differ.
+      const now = Buffer.alloc(h.head.length);
+      await h.fd.read(now, 0, now.length, 0);
+      if (!now.equals(h.head)) {
+        this.problem('rewritten from the start; reading it again as new data', 'byte 0');
+        this.restart(h);
+      }
+    }
     if (size < h.offset) {
       if (size >= h.parser.consumed) {
         this.problem(
@@ -231,9 +258,7 @@ export class FileFollower {
           `truncated from ${h.offset} to ${size} bytes; reading it again from the start as new data`,
           `byte ${size}`,
         );
-        const p = makeParser(this.format, this.arrowSampler);
-        if (p.kind === 'append') h.parser = p.parser;
-        h.offset = 0;
+        this.restart(h);
       }
     }
     while (h.offset < size && !this.closed) {
@@ -241,6 +266,8 @@ export class FileFollower {
       const buf = Buffer.allocUnsafe(length);
       const { bytesRead } = await h.fd.read(buf, 0, length, h.offset);
       if (bytesRead === 0) break;
+      if (h.offset < HEAD)
+        h.head = Buffer.concat([h.head, buf.subarray(0, Math.min(bytesRead, HEAD - h.offset))]);
       h.offset += bytesRead;
       this.publish(h.parser.push(buf.subarray(0, bytesRead)), false);
     }
