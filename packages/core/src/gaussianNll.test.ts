@@ -73,6 +73,22 @@ describe('gaussianNll', () => {
     );
   });
 
+  it('matches PyTorch 1.13 on a homoscedastic [N, 1] variance with one clamped entry', () => {
+    // F.gaussian_nll_loss(x, 0, v, full=True, eps=1e-6) in float64, x = [[0,1,2],[3,4,5]],
+    // v = [[0.5], [2e-7]]; gradients from autograd.
+    const x = { data: [0, 1, 2, 3, 4, 5], shape: [2, 3] };
+    const v = { data: [0.5, 2e-7], shape: [2, 1] };
+    const o = { full: true, eps: 1e-6 };
+    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-12 * Math.abs(b);
+    expect(close(gaussianNll(x, new Float64Array(6), v, o).value, 4166664.791774098)).toBe(true);
+    const g = gaussianNllGrad(x, new Float64Array(6), v, o);
+    const want = [0, 1 / 3, 2 / 3, 500000, 666666.6666666666, 833333.3333333333];
+    expect(worstRatio(g.input, want, 1e-12, 0)).toBeLessThanOrEqual(1);
+    expect(
+      worstRatio(g.var, [-1.1666666666666665, -4166666416666.6665], 1e-12, 0),
+    ).toBeLessThanOrEqual(1);
+  });
+
   it('rejects negative variances, bad shapes and options, naming function and argument', () => {
     expect(() => gaussianNll([1, 2], [0, 0], [1, -1])).toThrow(LossRangeError);
     expect(() => gaussianNll([1, 2], [0, 0], [1, -1])).toThrow(
