@@ -97,6 +97,7 @@ export function followArrowIPC(
         let reader: RecordBatchReader;
         try {
           reader = (await RecordBatchReader.from(tail())) as RecordBatchReader;
+          await reader.open();
           if (
             !stopped() &&
             reason === null &&

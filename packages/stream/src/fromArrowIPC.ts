@@ -95,8 +95,9 @@ export function fromArrowIPC(
     let stopped = false;
     let owned: FileHandle | null = null;
     let reader: RecordBatchReader | null = null;
+    let bytes: AsyncGenerator<Uint8Array> | null = null;
     const run = async (): Promise<void> => {
-      let input: FileHandle | AsyncIterable<Uint8Array>;
+      let input: unknown;
       if (typeof source === 'string' || isFileHandle(source)) {
         let fh: FileHandle;
         if (typeof source === 'string') {
@@ -110,29 +111,60 @@ export function fromArrowIPC(
           owned = fh;
           if (stopped) return;
         } else fh = source;
-        input = (await hasFileMagic(fh)) ? fh : readChunks(fh, chunkSize, () => stopped);
+        // The Arrow reader closes a file handle it is given when it is done: hand it a view whose
+        // close() does nothing, and close the handles we own ourselves.
+        if (await hasFileMagic(fh)) {
+          input = {
+            fd: fh.fd,
+            stat: () => fh.stat(),
+            read: fh.read.bind(fh),
+            close: async () => {},
+          };
+        } else {
+          bytes = readChunks(fh, chunkSize, () => stopped);
+          input = bytes;
+        }
       } else {
-        input = bytesOf(source as AsyncIterable<Uint8Array>, () => stopped);
+        bytes = bytesOf(source as AsyncIterable<Uint8Array>, () => stopped);
+        input = bytes;
       }
       reader = (await RecordBatchReader.from(
         input as AsyncIterable<Uint8Array>,
       )) as RecordBatchReader;
+      await reader.open();
       if (stopped) return;
+      if (reader.schema === null || reader.schema === undefined) {
+        throw new ArrowIpcError(
+          label,
+          'no schema message: empty, cut inside the first message, or not Arrow IPC',
+        );
+      }
       for await (const batch of reader as AsyncIterable<RecordBatch>) {
         if (stopped) return;
         subscriber.next(batch);
       }
-      if (!stopped) subscriber.complete();
     };
-    run()
-      .catch((err) => {
-        if (!stopped) subscriber.error(toIpcError(label, err));
-      })
-      .finally(() => {
-        const fh = owned;
+    (async () => {
+      let failure: unknown;
+      let failed = false;
+      try {
+        await run();
+      } catch (err) {
+        failure = err;
+        failed = true;
+      } finally {
+        // End our byte generator (and so the source's iterator: a Readable is destroyed), without
+        // waiting on a source that may never answer.
+        (bytes as AsyncGenerator<Uint8Array> | null)?.return(undefined).catch(() => {});
+        // Release the file before telling the subscriber anything.
+        const fh = owned as FileHandle | null;
         owned = null;
-        fh?.close().catch(() => {});
-      });
+        await fh?.close().catch(() => {});
+      }
+      if (stopped) return;
+      if (failed) subscriber.error(toIpcError(label, failure));
+      else subscriber.complete();
+    })();
     return () => {
       stopped = true;
       const r = reader as { return?: () => unknown } | null;
