@@ -70,7 +70,7 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => card.getAttribute('data-last-x')).toBe('9');
     expect(await card.locator('h2').textContent()).toBe('train_loss');
     await page.evaluate(() => {
-      (window as unknown as { loadedOnce: boolean }).loadedOnce = true;
+      (globalThis as unknown as { loadedOnce: boolean }).loadedOnce = true;
     });
 
     events$.next(point({ series: 'train_loss', step: 10, value: 123.5 }));
@@ -78,7 +78,7 @@ describe('dashboard in Chromium', () => {
     await expect.poll(() => card.locator('.meta').textContent()).toContain('max 123.5');
     // Same document: the point arrived over the live connection, not by reloading.
     expect(
-      await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
+      await page.evaluate(() => (globalThis as unknown as { loadedOnce?: boolean }).loadedOnce),
     ).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
