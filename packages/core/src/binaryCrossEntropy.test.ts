@@ -50,7 +50,10 @@ describe('binaryCrossEntropy', () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc.oneof(fc.constantFrom(0, 1, 5e-324, 1 - 2 ** -53), fc.double({ min: 0, max: 1 })),
+          fc.oneof(
+            fc.constantFrom(0, 1, 5e-324, 1 - 2 ** -53),
+            fc.double({ min: 0, max: 1, noNaN: true }),
+          ),
           { minLength: 1, maxLength: 20 },
         ),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 20, maxLength: 20 }),
