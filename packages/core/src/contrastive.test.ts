@@ -64,6 +64,21 @@ describe('contrastive', () => {
     );
   });
 
+  it('takes its target as any integer typed array, BigInt64Array included', () => {
+    const x1 = [0, 0, 0, 0];
+    const x2 = [3, 0, 0.5, 0];
+    const want = Array.from(contrastive(x1, x2, [1, 0], { reduction: 'none' }).value);
+    for (const y of [
+      new Uint8Array([1, 0]),
+      new Int16Array([1, 0]),
+      new Uint32Array([1, 0]),
+      new BigInt64Array([1n, 0n]),
+      new BigUint64Array([1n, 0n]),
+    ]) {
+      expect(Array.from(contrastive(x1, x2, y, { reduction: 'none' }).value)).toEqual(want);
+    }
+  });
+
   it('adds eps = 1e-6 to every coordinate of the difference by default (the vectors’ note)', () => {
     const v = contrastive([0, 0], [0, 0], [1], { reduction: 'none' }).value[0];
     expect(v).toBeCloseTo(2e-12, 24); // (1e-6)² + (1e-6)²

@@ -1,12 +1,13 @@
 import { LossRangeError } from './errors.js';
 import { floatArg, fmt, numberOption, optionsArg } from './internal/args.js';
-import { embeddingRows, targetPerRow } from './internal/embeddingRows.js';
+import { embeddingRows, labelArg, targetPerRow } from './internal/embeddingRows.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
   Gradients,
   GradOptions,
+  IndexTensorLike,
   LossOptions,
   LossResult,
   Reduction,
@@ -37,7 +38,7 @@ function prepare(
   target: unknown,
   o: { margin?: unknown; eps?: unknown },
 ): Prepared {
-  const t = floatArg(fn, 'target', target);
+  const t = labelArg(fn, 'target', target);
   const m = embeddingRows(fn, ['input1', 'input2'], [input1, input2], t.data.length);
   targetPerRow(fn, t, m.rows, 'input1');
   const y = t.data;
@@ -95,7 +96,7 @@ function rowSquared(
 export function contrastive<R extends Reduction = 'mean'>(
   input1: FloatTensorLike,
   input2: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: ContrastiveOptions<R>,
 ): LossResult<R> {
   const fn = 'contrastive';
@@ -133,7 +134,7 @@ export function contrastive<R extends Reduction = 'mean'>(
 export function contrastiveGrad(
   input1: FloatTensorLike,
   input2: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: Omit<ContrastiveOptions, 'reduction' | 'out'> & GradOptions,
 ): Gradients {
   const fn = 'contrastiveGrad';
@@ -179,14 +180,14 @@ export const contrastiveInfo: KernelInfo = {
     contrastive(
       i.input1 as FloatTensorLike,
       i.input2 as FloatTensorLike,
-      i.target as FloatTensorLike,
+      i.target as FloatTensorLike | IndexTensorLike,
       o,
     ),
   gradient: (i, o) =>
     contrastiveGrad(
       i.input1 as FloatTensorLike,
       i.input2 as FloatTensorLike,
-      i.target as FloatTensorLike,
+      i.target as FloatTensorLike | IndexTensorLike,
       o,
     ),
 };

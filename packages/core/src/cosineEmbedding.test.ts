@@ -78,6 +78,19 @@ describe('cosineEmbedding', () => {
     );
   });
 
+  it('takes its target as any integer typed array, BigInt64Array included', () => {
+    const x1 = [3, 4, 1, 0];
+    const x2 = [4, 3, 1, 1];
+    const want = Array.from(cosineEmbedding(x1, x2, [1, -1], { reduction: 'none' }).value);
+    for (const y of [
+      new Int8Array([1, -1]),
+      new Int32Array([1, -1]),
+      new BigInt64Array([1n, -1n]),
+    ]) {
+      expect(Array.from(cosineEmbedding(x1, x2, y, { reduction: 'none' }).value)).toEqual(want);
+    }
+  });
+
   it('gives 0 for targets outside {−1, 1}, as PyTorch', () => {
     const v = cosineEmbedding([1, 2, 1, 2], [1, 2, 1, 2], [0.5, Number.NaN], { reduction: 'none' });
     expect(Array.from(v.value)).toEqual([0, 0]);

@@ -1,11 +1,12 @@
 import { floatArg, numberOption, optionsArg } from './internal/args.js';
-import { embeddingRows, targetPerRow } from './internal/embeddingRows.js';
+import { embeddingRows, labelArg, targetPerRow } from './internal/embeddingRows.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
   Gradients,
   GradOptions,
+  IndexTensorLike,
   LossOptions,
   LossResult,
   Reduction,
@@ -36,7 +37,7 @@ function prepare(
   target: unknown,
   o: { margin?: unknown },
 ): Prepared {
-  const t = floatArg(fn, 'target', target);
+  const t = labelArg(fn, 'target', target);
   const m = embeddingRows(fn, ['input1', 'input2'], [input1, input2], t.data.length);
   targetPerRow(fn, t, m.rows, 'input1');
   const margin = numberOption(fn, 'margin', o.margin, 0);
@@ -130,7 +131,7 @@ function rowCos(x1: ArrayLike<number>, x2: ArrayLike<number>, base: number, cols
 export function cosineEmbedding<R extends Reduction = 'mean'>(
   input1: FloatTensorLike,
   input2: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: CosineEmbeddingOptions<R>,
 ): LossResult<R> {
   const fn = 'cosineEmbedding';
@@ -165,7 +166,7 @@ export function cosineEmbedding<R extends Reduction = 'mean'>(
 export function cosineEmbeddingGrad(
   input1: FloatTensorLike,
   input2: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: Omit<CosineEmbeddingOptions, 'reduction' | 'out'> & GradOptions,
 ): Gradients {
   const fn = 'cosineEmbeddingGrad';
@@ -221,14 +222,14 @@ export const cosineEmbeddingInfo: KernelInfo = {
     cosineEmbedding(
       i.input1 as FloatTensorLike,
       i.input2 as FloatTensorLike,
-      i.target as FloatTensorLike,
+      i.target as FloatTensorLike | IndexTensorLike,
       o,
     ),
   gradient: (i, o) =>
     cosineEmbeddingGrad(
       i.input1 as FloatTensorLike,
       i.input2 as FloatTensorLike,
-      i.target as FloatTensorLike,
+      i.target as FloatTensorLike | IndexTensorLike,
       o,
     ),
 };

@@ -65,6 +65,8 @@ describe('hingeEmbedding', () => {
   it('accepts integer typed targets, propagates NaN, is never NaN at extreme finite input', () => {
     const a = hingeEmbedding([0.2, 0.7], new Int32Array([1, -1]), { reduction: 'none' }).value;
     expect(Array.from(a)).toEqual([0.2, 1 - 0.7]);
+    const big = hingeEmbedding([0.2, 0.7], new BigInt64Array([1n, -1n]), { reduction: 'none' });
+    expect(Array.from(big.value)).toEqual([0.2, 1 - 0.7]);
     expect(hingeEmbedding([Number.NaN], [1]).value).toBeNaN();
     expect(hingeEmbedding([Number.NaN], [-1]).value).toBeNaN();
     const v = hingeEmbedding([1.7e308, -1.7e308, -1.7e308], [-1, -1, 1], { reduction: 'none' });

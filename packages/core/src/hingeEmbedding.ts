@@ -1,10 +1,12 @@
 import { floatArg, numberOption, optionsArg, sameLength } from './internal/args.js';
+import { labelArg } from './internal/embeddingRows.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
   Gradients,
   GradOptions,
+  IndexTensorLike,
   LossOptions,
   LossResult,
   Reduction,
@@ -26,7 +28,7 @@ interface Prepared {
 
 function prepare(fn: string, input: unknown, target: unknown, o: { margin?: unknown }): Prepared {
   const xv = floatArg(fn, 'input', input);
-  const y = floatArg(fn, 'target', target).data;
+  const y = labelArg(fn, 'target', target).data;
   const n = xv.data.length;
   sameLength(fn, 'input', n, 'target', y.length);
   const margin = numberOption(fn, 'margin', o.margin, 1);
@@ -51,7 +53,7 @@ function prepare(fn: string, input: unknown, target: unknown, o: { margin?: unkn
  */
 export function hingeEmbedding<R extends Reduction = 'mean'>(
   input: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: HingeEmbeddingOptions<R>,
 ): LossResult<R> {
   const fn = 'hingeEmbedding';
@@ -86,7 +88,7 @@ export function hingeEmbedding<R extends Reduction = 'mean'>(
  */
 export function hingeEmbeddingGrad(
   input: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: Omit<HingeEmbeddingOptions, 'reduction' | 'out'> & GradOptions,
 ): Gradients {
   const fn = 'hingeEmbeddingGrad';
@@ -116,7 +118,12 @@ export const hingeEmbeddingInfo: KernelInfo = {
   reductions: ['mean', 'sum', 'none'],
   rowOptions: [],
   rowCoupled: false,
-  compute: (i, o) => hingeEmbedding(i.input as FloatTensorLike, i.target as FloatTensorLike, o),
+  compute: (i, o) =>
+    hingeEmbedding(i.input as FloatTensorLike, i.target as FloatTensorLike | IndexTensorLike, o),
   gradient: (i, o) =>
-    hingeEmbeddingGrad(i.input as FloatTensorLike, i.target as FloatTensorLike, o),
+    hingeEmbeddingGrad(
+      i.input as FloatTensorLike,
+      i.target as FloatTensorLike | IndexTensorLike,
+      o,
+    ),
 };

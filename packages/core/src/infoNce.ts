@@ -111,37 +111,56 @@ function logits(
   return S;
 }
 
+/** Log-sum-exp of the rows (or columns) of S, split as lse = max + tail (see {@link lseOf}). */
+interface Lse {
+  readonly max: Float64Array;
+  readonly tail: Float64Array;
+}
+
 /**
- * Log-sum-exp of every row (`byRow`) or every column of S, stable: lse = m + log Σ exp(s − m)
- * with m the max, so every exponent is ≤ 0 (nothing overflows) and the largest term is 1 (the
- * log's argument is ≥ 1, never log 0). |S| ≤ 1/τ, so this holds for any temperature. NaN in a
- * row (column) makes its lse NaN.
+ * Log-sum-exp of every row (`byRow`) or every column of S, stable and split in two parts:
+ * lse = m + log Σ exp(s − m) = m + log1p(Σ′ exp(s − m)), m the max and Σ′ skipping one entry that
+ * equals it (its term is exp(0) = 1). Every exponent is ≤ 0, so nothing overflows, and the log's
+ * argument is ≥ 1, never log 0; |S| ≤ 1/τ, so this holds for any temperature. Keeping m and
+ * tail = log1p(Σ′) apart lets ℓₙ = (m − Sₙₙ) + tail be exact when the positive is the max (a
+ * well-trained batch, ℓ ≈ e^(−1/τ) tiny): lse − Sₙₙ would cancel m against Sₙₙ and keep only
+ * ~1e-16 absolute accuracy. NaN in a row (column) makes its tail NaN.
  */
-function lseOf(S: Float64Array, rows: number, byRow: boolean): Float64Array {
-  const lse = new Float64Array(rows);
+function lseOf(S: Float64Array, rows: number, byRow: boolean): Lse {
+  const max = new Float64Array(rows).fill(Number.NEGATIVE_INFINITY);
+  const tail = new Float64Array(rows);
   if (byRow) {
     for (let i = 0; i < rows; i++) {
       const b = i * rows;
       let m = Number.NEGATIVE_INFINITY;
       for (let j = 0; j < rows; j++) if (S[b + j] > m) m = S[b + j];
       let s = 0;
-      for (let j = 0; j < rows; j++) s += Math.exp(S[b + j] - m);
-      lse[i] = m + Math.log(s);
+      let skip = true;
+      for (let j = 0; j < rows; j++) {
+        const v = S[b + j];
+        if (skip && v === m) skip = false;
+        else s += Math.exp(v - m);
+      }
+      max[i] = m;
+      tail[i] = Math.log1p(s);
     }
-    return lse;
+    return { max, tail };
   }
-  const sums = new Float64Array(rows);
-  lse.fill(Number.NEGATIVE_INFINITY);
+  const seen = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) {
     const b = i * rows;
-    for (let j = 0; j < rows; j++) if (S[b + j] > lse[j]) lse[j] = S[b + j];
+    for (let j = 0; j < rows; j++) if (S[b + j] > max[j]) max[j] = S[b + j];
   }
   for (let i = 0; i < rows; i++) {
     const b = i * rows;
-    for (let j = 0; j < rows; j++) sums[j] += Math.exp(S[b + j] - lse[j]);
+    for (let j = 0; j < rows; j++) {
+      const v = S[b + j];
+      if (seen[j] === 0 && v === max[j]) seen[j] = 1;
+      else tail[j] += Math.exp(v - max[j]);
+    }
   }
-  for (let j = 0; j < rows; j++) lse[j] += Math.log(sums[j]);
-  return lse;
+  for (let j = 0; j < rows; j++) tail[j] = Math.log1p(tail[j]);
+  return { max, tail };
 }
 
 /**
@@ -186,7 +205,8 @@ export function infoNce<R extends Reduction = 'mean'>(
   let c = 0;
   for (let n = 0; n < rows; n++) {
     const diag = S[n * rows + n];
-    const v = lc === null ? lr[n] - diag : (lr[n] - diag + (lc[n] - diag)) / 2;
+    const forward = lr.max[n] - diag + lr.tail[n];
+    const v = lc === null ? forward : (forward + (lc.max[n] - diag + lc.tail[n])) / 2;
     if (out !== null) out[n] = v;
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
@@ -232,7 +252,7 @@ export function infoNceGrad(
   for (let i = 0; i < rows; i++) {
     const b = i * rows;
     const ci = half * (per === null ? scale : scale * per[i]);
-    const li = lr[i];
+    const li = lr.max[i] + lr.tail[i];
     if (lc === null) {
       for (let j = 0; j < rows; j++) S[b + j] = ci * Math.exp(S[b + j] - li);
       S[b + i] -= ci;
@@ -240,7 +260,7 @@ export function infoNceGrad(
       for (let j = 0; j < rows; j++) {
         const cj = half * (per === null ? scale : scale * per[j]);
         const sij = S[b + j];
-        S[b + j] = ci * Math.exp(sij - li) + cj * Math.exp(sij - lc[j]);
+        S[b + j] = ci * Math.exp(sij - li) + cj * Math.exp(sij - (lc.max[j] + lc.tail[j]));
       }
       S[b + i] -= 2 * ci;
     }

@@ -67,6 +67,14 @@ describe('marginRanking', () => {
     const a = marginRanking([0.3, -1], [0.1, 2], new Int8Array([1, -1]), { reduction: 'none' });
     const b = marginRanking([0.3, -1], [0.1, 2], new Float32Array([1, -1]), { reduction: 'none' });
     expect(Array.from(a.value)).toEqual(Array.from(b.value));
+    for (const make of [
+      (v: number[]) => Int16Array.from(v),
+      (v: number[]) => Int32Array.from(v),
+      (v: number[]) => BigInt64Array.from(v.map(BigInt)),
+    ]) {
+      const c = marginRanking([0.3, -1], [0.1, 2], make([1, -1]), { reduction: 'none' });
+      expect(Array.from(c.value)).toEqual(Array.from(b.value));
+    }
     // y = 0.5: max(0, −0.5·(0 − 1) + 0.5) = 1 (PyTorch does not reject it)
     expect(marginRanking([0], [1], [0.5], { margin: 0.5 }).value).toBe(1);
   });

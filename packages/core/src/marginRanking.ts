@@ -1,10 +1,12 @@
 import { floatArg, numberOption, optionsArg, sameLength } from './internal/args.js';
+import { labelArg } from './internal/embeddingRows.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
   Gradients,
   GradOptions,
+  IndexTensorLike,
   LossOptions,
   LossResult,
   Reduction,
@@ -34,7 +36,7 @@ function prepare(
 ): Prepared {
   const v1 = floatArg(fn, 'input1', input1);
   const x2 = floatArg(fn, 'input2', input2).data;
-  const y = floatArg(fn, 'target', target).data;
+  const y = labelArg(fn, 'target', target).data;
   const n = v1.data.length;
   sameLength(fn, 'input1', n, 'input2', x2.length);
   sameLength(fn, 'input1', n, 'target', y.length);
@@ -60,7 +62,7 @@ function prepare(
 export function marginRanking<R extends Reduction = 'mean'>(
   input1: FloatTensorLike,
   input2: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: MarginRankingOptions<R>,
 ): LossResult<R> {
   const fn = 'marginRanking';
@@ -91,7 +93,7 @@ export function marginRanking<R extends Reduction = 'mean'>(
 export function marginRankingGrad(
   input1: FloatTensorLike,
   input2: FloatTensorLike,
-  target: FloatTensorLike,
+  target: FloatTensorLike | IndexTensorLike,
   options?: Omit<MarginRankingOptions, 'reduction' | 'out'> & GradOptions,
 ): Gradients {
   const fn = 'marginRankingGrad';
@@ -128,14 +130,14 @@ export const marginRankingInfo: KernelInfo = {
     marginRanking(
       i.input1 as FloatTensorLike,
       i.input2 as FloatTensorLike,
-      i.target as FloatTensorLike,
+      i.target as FloatTensorLike | IndexTensorLike,
       o,
     ),
   gradient: (i, o) =>
     marginRankingGrad(
       i.input1 as FloatTensorLike,
       i.input2 as FloatTensorLike,
-      i.target as FloatTensorLike,
+      i.target as FloatTensorLike | IndexTensorLike,
       o,
     ),
 };

@@ -1,7 +1,7 @@
 // Validation prologue of the metric-learning kernels (cosineEmbedding, tripletMargin, contrastive,
 // infoNce): several `[N, D]` float inputs read together, with D inferred where unambiguous.
 import { LossShapeError } from '../errors.js';
-import { type FloatView, floatArg } from './args.js';
+import { type FloatView, floatArg, unwrap } from './args.js';
 
 /** Several `[N, D]` inputs of one call, validated to share N and D. */
 export interface EmbeddingRows {
@@ -104,4 +104,18 @@ export function targetPerRow(fn: string, target: FloatView, rows: number, of: st
       `target has ${target.data.length} entries but ${of} has ${rows} rows`,
     );
   }
+}
+
+/**
+ * Reads a label target (±1, or 1/0 for contrastive) as numbers: float arrays, number[], integer
+ * typed arrays and BigInt64Array / BigUint64Array (Arrow's int64 columns), converted once.
+ */
+export function labelArg(fn: string, arg: string, x: unknown): FloatView {
+  const { data, shape } = unwrap(fn, arg, x);
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    const out = new Float64Array(data.length);
+    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+    return floatArg(fn, arg, shape === null ? out : { data: out, shape });
+  }
+  return floatArg(fn, arg, x);
 }
