@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
-import { toIpcError } from './fromArrowIPC.js';
+import { checkSchema, toIpcError } from './fromArrowIPC.js';
 
 /** Why `followArrowIPC` started over. */
 export type FollowResetReason = 'truncated' | 'replaced' | 'deleted';
@@ -70,6 +70,26 @@ export function followArrowIPC(
       let reason: FollowResetReason | null = null;
       try {
         const own = await fh.stat();
+        // Wait for the first 8 bytes: a stream starts with the continuation marker 0xFFFFFFFF.
+        const head = new Uint8Array(8);
+        for (;;) {
+          if (stopped()) return { outcome: 'stopped' };
+          const { bytesRead } = await fh.read(head, 0, 8, 0);
+          if (bytesRead === 8) break;
+          await sleep(pollMs, undefined, { signal });
+        }
+        if (head[0] === 0x41 && head[1] === 0x52 && head[2] === 0x52 && head[3] === 0x4f) {
+          throw new ArrowIpcError(
+            path,
+            'this is the IPC file format (ARROW1); followArrowIPC reads the IPC stream format',
+          );
+        }
+        if (!(head[0] === 0xff && head[1] === 0xff && head[2] === 0xff && head[3] === 0xff)) {
+          throw new ArrowIpcError(
+            path,
+            'not an Arrow IPC stream: no continuation marker at the start',
+          );
+        }
         async function* tail(): AsyncGenerator<Uint8Array> {
           let pos = 0;
           for (;;) {
@@ -105,12 +125,15 @@ export function followArrowIPC(
           ) {
             throw new ArrowIpcError(path, 'no schema message: not an Arrow IPC stream');
           }
+          const schema = reader.schema;
           for await (const batch of reader as AsyncIterable<RecordBatch>) {
             if (stopped()) return { outcome: 'stopped' };
+            checkSchema(path, schema, batch);
             subscriber.next(batch);
           }
         } catch (err) {
           if (stopped()) return { outcome: 'stopped' };
+          if (err instanceof ArrowIpcError) throw err;
           if (reason !== null) return { outcome: reason }; // the cut-off tail of the old file
           throw err;
         }

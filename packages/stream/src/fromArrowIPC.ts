@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
+import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
 
@@ -23,6 +23,20 @@ export function toIpcError(source: string, err: unknown): ArrowIpcError {
   if (err instanceof ArrowIpcError) return err;
   const msg = err instanceof Error ? err.message : String(err);
   return new ArrowIpcError(source, `corrupt or unreadable IPC bytes: ${msg}`, { cause: err });
+}
+
+function describeSchema(s: Schema): string {
+  return s.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
+}
+
+/** Throws when a batch's schema is not the stream's (a second schema message in mid-stream). */
+export function checkSchema(source: string, schema: Schema, batch: RecordBatch): void {
+  if (batch.schema === schema) return;
+  const a = describeSchema(schema);
+  const b = describeSchema(batch.schema);
+  if (a !== b) {
+    throw new ArrowIpcError(source, `the schema changed in mid-stream from [${a}] to [${b}]`);
+  }
 }
 
 function isFileHandle(x: unknown): x is FileHandle {
@@ -139,8 +153,10 @@ export function fromArrowIPC(
           'no schema message: empty, cut inside the first message, or not Arrow IPC',
         );
       }
+      const schema = reader.schema;
       for await (const batch of reader as AsyncIterable<RecordBatch>) {
         if (stopped) return;
+        checkSchema(label, schema, batch);
         subscriber.next(batch);
       }
     };
