@@ -34,6 +34,9 @@ describe('hinge', () => {
     expect(hinge([-0.5], [-1]).value).toBe(0.5);
     expect(hinge([-3, 3], [-1, 1], { reduction: 'sum' }).value).toBe(0);
     expect(() => hinge([1, 2], [0, 1])).toThrow(LossRangeError);
+    // the neighbours of ±1 and ±∞ are not labels either
+    for (const bad of [1 + Number.EPSILON, 1 - Number.EPSILON / 2, -1 - Number.EPSILON, Infinity])
+      expect(() => hinge([1], [bad])).toThrow(LossRangeError);
     expect(() => hinge([1, 2], [1, 0])).toThrow('hinge: target[1] = 0 is not -1 or 1');
     expect(() => hingeGrad([1, 2], [0.5, 1])).toThrow('hingeGrad: target[0] = 0.5 is not -1 or 1');
   });
