@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brailleChart } from './brailleChart.js';
 
-const dots = (text: string) => [...text].map((c) => (c === ' ' ? 0 : c.charCodeAt(0) - 0x2800));
+const dots = (text: string) => [...text].map((c) => c.charCodeAt(0) - 0x2800);
 
 describe('brailleChart', () => {
   it('draws a rising line from the bottom-left dot to the top-right dot', () => {
@@ -43,11 +43,11 @@ describe('brailleChart', () => {
     });
     expect(rows[0].overlay).toEqual([true, true]);
     expect(rows[1].overlay).toEqual([false, false]);
-    expect(rows[1].text).not.toBe('  ');
+    expect(rows[1].text).not.toBe('\u2800\u2800');
   });
 
   it('returns blank rows when there is nothing to draw', () => {
     const { rows } = brailleChart([], [], { width: 3, height: 2 });
-    expect(rows.map((r) => r.text)).toEqual(['   ', '   ']);
+    expect(rows.map((r) => r.text)).toEqual(['\u2800\u2800\u2800', '\u2800\u2800\u2800']);
   });
 });

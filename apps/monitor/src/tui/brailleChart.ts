@@ -62,7 +62,7 @@ export function brailleChart(
   }
   const empty = (): BrailleChart => ({
     rows: Array.from({ length: height }, () => ({
-      text: ' '.repeat(width),
+      text: '\u2800'.repeat(width),
       overlay: new Array(width).fill(false),
     })),
     yMin,
@@ -130,7 +130,9 @@ export function brailleChart(
     const overlay: boolean[] = [];
     for (let c = 0; c < width; c++) {
       const b = bits[r * width + c];
-      text += b === 0 ? ' ' : String.fromCharCode(0x2800 + b);
+      // An empty cell is the blank braille pattern, not a space: some fonts give braille a
+      // different advance than ASCII, and rows must line up whatever the font.
+      text += String.fromCharCode(0x2800 + b);
       overlay.push(over[r * width + c] === 1);
     }
     rows.push({ text, overlay });
