@@ -88,6 +88,7 @@ export function binaryCrossEntropyWithLogits<R extends Reduction = 'mean'>(
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
   let s = 0;
   let c = 0;
+  let col = 0; // i mod cols, the posWeight column, without a division per element
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const yi = y[i];
@@ -101,7 +102,8 @@ export function binaryCrossEntropyWithLogits<R extends Reduction = 'mean'>(
     // infinite logit gives 0 or ∞, never 0·∞ = NaN.
     const e = Math.log1p(Math.exp(-Math.abs(xi)));
     const neg = 1 - yi;
-    const pos = pw === undefined ? yi : pw[cols === 1 ? 0 : i % cols] * yi;
+    const pos = pw === undefined ? yi : pw[col] * yi;
+    if (++col === cols) col = 0;
     let v = 0;
     if (pos !== 0) v += pos * (Math.max(-xi, 0) + e);
     if (neg !== 0) v += neg * (Math.max(xi, 0) + e);
@@ -131,6 +133,7 @@ export function binaryCrossEntropyWithLogitsGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, n, rows, g, n);
   const gx = gradBuffer(fn, o.out, 'input', n);
+  let col = 0; // i mod cols
   for (let i = 0; i < n; i++) {
     const xi = x[i];
     const yi = y[i];
@@ -142,7 +145,8 @@ export function binaryCrossEntropyWithLogitsGrad(
     const small = e / (1 + e);
     const sp = xi >= 0 ? big : small;
     const sn = xi >= 0 ? small : big;
-    const pos = pw === undefined ? yi : pw[cols === 1 ? 0 : i % cols] * yi;
+    const pos = pw === undefined ? yi : pw[col] * yi;
+    if (++col === cols) col = 0;
     let d = (1 - yi) * sp - pos * sn;
     if (w !== undefined) d *= w[i];
     gx[i] = per === null ? scale * d : scale * per[i] * d;
