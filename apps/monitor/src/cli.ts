@@ -49,13 +49,12 @@ function addViewOptions(cmd: Command): Command {
     .option('--host <host>', 'address the web view binds', '127.0.0.1')
     .option(
       '--port <port>',
-      'port of the web view (0: any free port)',
+      'port of the web view (default 6007, or any free port when it is taken; 0: any free port)',
       number(
         '--port',
         (n) => Number.isInteger(n) && n >= 0 && n < 65536,
         'an integer in [0, 65535]',
       ),
-      6007,
     )
     .option('--token <token>', 'access token of the web view (default: random when not loopback)')
     .option('--no-auth', 'serve the web view without a token even on a non-loopback address')
@@ -77,7 +76,7 @@ interface ViewFlags {
   json?: boolean;
   web?: boolean;
   host: string;
-  port: number;
+  port?: number;
   token?: string;
   auth: boolean;
   quiet?: boolean;

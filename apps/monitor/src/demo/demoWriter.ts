@@ -27,6 +27,8 @@ const outputs = join(dir, 'outputs.arrows');
 const metrics = join(dir, 'metrics.jsonl');
 writeFileSync(outputs, arrowStreamPieces(schema, []).schema);
 writeFileSync(metrics, '');
+// Tell the monitor the run has started (its --duration counts from here).
+process.send?.('ready');
 
 let step = 0;
 const timer = setInterval(() => {

@@ -60,7 +60,17 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       await rm(dir, { recursive: true, force: true });
       resolve(0);
     };
-    const timer = o.duration !== undefined ? setTimeout(finish, o.duration * 1000) : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    if (o.duration !== undefined) {
+      const ms = o.duration * 1000;
+      // --duration counts from the run's start (a cold start of the writer process takes a while)
+      writer.once('message', () => {
+        if (!done) timer = setTimeout(finish, ms);
+      });
+      writer.once('exit', () => {
+        if (!done && timer === undefined) timer = setTimeout(finish, 0);
+      });
+    }
     process.once('SIGINT', finish);
     process.once('SIGTERM', finish);
     writer.once('exit', (code) => {

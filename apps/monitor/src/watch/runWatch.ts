@@ -1,7 +1,13 @@
 import { connectable, type Observable, Subject } from 'rxjs';
 import type { MonitorEvent } from '../events.js';
+import { runPlainView } from '../tui/runPlainView.js';
+import { runTerminalView } from '../tui/runTerminalView.js';
+import { startWebServer } from '../web/startWebServer.js';
 import { jsonLine } from './jsonLine.js';
 import { problemLine } from './problemLine.js';
+
+/** The web view's port unless `--port` says otherwise (TensorBoard's 6006, plus one). */
+export const DEFAULT_PORT = 6007;
 
 export interface ViewOptions {
   json?: boolean;
@@ -19,21 +25,6 @@ export interface ViewOptions {
 
 export interface RunningViews {
   stop(): Promise<void>;
-}
-
-// The views are built alongside (src/tui, src/web); loaded on demand so `--json` and `summarize`
-// never pay for them.
-const TERMINAL_VIEW = './tui/runTerminalView.js';
-const PLAIN_VIEW = './tui/runPlainView.js';
-const WEB_SERVER = './web/startWebServer.js';
-
-function load(path: string): Promise<Record<string, unknown>> {
-  return import(new URL(`../${path.slice(2)}`, import.meta.url).href.replace(/\.js$/, ext()));
-}
-
-/** `.ts` when running from source (tsx), `.js` when built. */
-function ext(): string {
-  return import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 }
 
 /**
@@ -73,40 +64,34 @@ export async function runWatch(
     });
   }
   if (o.web) {
-    const mod = await load(WEB_SERVER);
-    const start = mod.startWebServer as (
-      e: Observable<MonitorEvent>,
-      opts: { host?: string; port?: number; token?: string | null; noAuth?: boolean },
-    ) => Promise<{ url: string; close(): Promise<void> }>;
-    const server = await start(shared$, {
-      host: o.host,
-      port: o.port,
-      token: o.token,
-      noAuth: o.noAuth,
-    });
+    const web = (port: number) =>
+      startWebServer(shared$, {
+        host: o.host,
+        port,
+        token: o.token ?? undefined,
+        noAuth: o.noAuth,
+      });
+    let server: Awaited<ReturnType<typeof startWebServer>>;
+    if (o.port !== undefined) server = await web(o.port);
+    else {
+      // The default port, or any free one when it is taken (say, by another monitor).
+      try {
+        server = await web(DEFAULT_PORT);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+        server = await web(0);
+      }
+    }
     process.stderr.write(`web view: ${server.url}\n`);
     stops.push(() => server.close());
   }
   if (!o.json && !o.quiet) {
-    if (process.stdout.isTTY) {
-      const mod = await load(TERMINAL_VIEW);
-      const view = (
-        mod.runTerminalView as (
-          e: Observable<MonitorEvent>,
-          opts: { smoothing?: number },
-        ) => { stop(): void }
-      )(shared$, { smoothing: o.smoothing });
-      stops.push(() => view.stop());
-    } else {
-      const mod = await load(PLAIN_VIEW);
-      const view = (
-        mod.runPlainView as (
-          e: Observable<MonitorEvent>,
-          opts: { intervalMs?: number },
-        ) => { stop(): void }
-      )(shared$, { intervalMs: o.interval !== undefined ? o.interval * 1000 : undefined });
-      stops.push(() => view.stop());
-    }
+    const view = process.stdout.isTTY
+      ? runTerminalView(shared$, { smoothing: o.smoothing })
+      : runPlainView(shared$, {
+          intervalMs: o.interval !== undefined ? o.interval * 1000 : undefined,
+        });
+    stops.push(() => view.stop());
   }
   // When only the web view listens (quiet), problems still go to stderr.
   if (o.quiet && !o.json) {
