@@ -211,6 +211,9 @@ describe('contrastive', () => {
     // d² overflows: a similar pair costs ∞, a dissimilar one 0 (not 0·∞ = NaN)
     const v = contrastive([1e200, 1e200], [-1e200, -1e200], [1, 0], { reduction: 'none' }).value;
     expect(Array.from(v)).toEqual([Number.POSITIVE_INFINITY, 0]);
+    // x1 − x2 overflows to ∞ in a dissimilar pair beyond the margin: gradient 0, not 0·∞ = NaN
+    const g = contrastiveGrad({ data: [1.5e308, 0], shape: [1, 2] }, [-1.5e308, 0], [0]);
+    expect(Array.from(g.input1, (x) => x + 0)).toEqual([0, 0]);
   });
 
   it("writes 'none' and gradients into caller buffers", () => {

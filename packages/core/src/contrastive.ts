@@ -156,6 +156,15 @@ export function contrastiveGrad(
       if (h > 0 && d > 0) coef -= ((1 - yn) * h) / d;
     }
     const k = 2 * coef * (per === null ? scale : scale * per[n]);
+    if (k === 0) {
+      // An inactive row (dissimilar and beyond the margin): exactly 0, even where x1 − x2
+      // overflows to ±∞ and 0·∞ would be NaN.
+      for (let j = base; j < end; j++) {
+        g1[j] = 0;
+        g2[j] = 0;
+      }
+      continue;
+    }
     for (let j = base; j < end; j++) {
       const gj = k * (x1[j] - x2[j] + eps);
       g1[j] = gj;
