@@ -21,6 +21,8 @@ export interface FollowArrowIpcOptions {
   onReset?: (reason: FollowResetReason) => void;
 }
 
+const EMPTY = new Uint8Array(0);
+
 interface Generation {
   outcome: 'eos' | FollowResetReason | 'stopped';
 }
@@ -90,15 +92,23 @@ export function followArrowIPC(
             'not an Arrow IPC stream: no continuation marker at the start',
           );
         }
-        async function* tail(): AsyncGenerator<Uint8Array> {
+        async function* tail(): AsyncGenerator<Uint8Array, void, unknown> {
           let pos = 0;
+          let want: unknown;
           for (;;) {
             if (stopped()) return;
+            if (want === 0) {
+              // Arrow's byte adapter asks for 0 more bytes when its buffer holds exactly the
+              // message it needs (apache-arrow 21 io/adapters): answer at once instead of
+              // waiting for the next write, or the last complete batch would stay held back.
+              want = yield EMPTY;
+              continue;
+            }
             const buf = new Uint8Array(chunkSize);
             const { bytesRead } = await fh.read(buf, 0, chunkSize, pos);
             if (bytesRead > 0) {
               pos += bytesRead;
-              yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+              want = yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
               continue;
             }
             // Drained: is the path still this file, at least as long as what we read?

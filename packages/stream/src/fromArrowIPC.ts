@@ -69,11 +69,21 @@ async function* readChunks(
 async function* bytesOf(
   src: AsyncIterable<Uint8Array | string>,
   stopped: () => boolean,
-): AsyncGenerator<Uint8Array> {
-  for await (const chunk of src) {
-    if (stopped()) return;
-    if (typeof chunk === 'string') throw new TypeError('expected bytes, got a string chunk');
-    yield chunk;
+): AsyncGenerator<Uint8Array, void, unknown> {
+  const it = src[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done || stopped()) return;
+      const chunk = r.value;
+      if (typeof chunk === 'string') throw new TypeError('expected bytes, got a string chunk');
+      // Arrow's byte adapter asks for 0 more bytes when its buffer holds exactly the message it
+      // needs: answer at once so a live source's last complete batch is not held back.
+      let want: unknown = yield chunk;
+      while (want === 0) want = yield new Uint8Array(0);
+    }
+  } finally {
+    await it.return?.();
   }
 }
 

@@ -223,8 +223,23 @@ export class LossAccumulator {
     return copyState(this.state);
   }
 
-  /** Reads, filters and computes one batch; returns the update. Throws typed errors. */
+  /** Reads, filters and computes one batch; returns the update. Throws typed errors only. */
   update(batch: RecordBatch): RunningLossUpdate {
+    try {
+      return this.step(batch);
+    } catch (err) {
+      if (err instanceof LossError) throw err;
+      // A batch whose buffers disagree with its lengths (corrupt bytes that still parsed).
+      throw new StreamColumnError('shape', FN, 'batch', {
+        column: '*',
+        expected: 'a well-formed record batch',
+        found: `a malformed batch (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)})`,
+        columns: safeColumnNames(batch),
+      });
+    }
+  }
+
+  private step(batch: RecordBatch): RunningLossUpdate {
     const index = this.index;
     const views: ColumnView[] = this.inputColumns.map((c) =>
       readColumn(FN, c.name, batch, c.column, c.kind, c.rank),
@@ -552,4 +567,12 @@ function sumTotals(list: readonly LossTotals[]): LossTotals {
   const t = emptyTotals();
   for (const x of list) addTotals(t, x);
   return t;
+}
+
+function safeColumnNames(batch: RecordBatch): string[] {
+  try {
+    return columnNames(batch);
+  } catch {
+    return [];
+  }
 }
