@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { Subject } from 'rxjs';
+import { ReplaySubject, Subject } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.mjs';
 import type { MonitorEvent, Point } from '../events.js';
@@ -112,5 +112,33 @@ describe('dashboard in Chromium', () => {
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('works through the token: bound to 0.0.0.0, the printed URL opens a live dashboard', async () => {
+    const live$ = new ReplaySubject<MonitorEvent>();
+    for (let step = 0; step <= 10; step++)
+      live$.next(point({ series: 'train_loss', step, value: 1 }));
+    const tokenServer = await startWebServer(live$, {
+      host: '0.0.0.0',
+      assetDir: join(dir, 'public'),
+      pushIntervalMs: 50,
+    });
+    try {
+      const url = new URL(tokenServer.url);
+      // Requests go to 127.0.0.1 only; the server listens on every address.
+      const local = `http://127.0.0.1:${url.port}/?token=${url.searchParams.get('token')}`;
+      const page = await browser.newPage();
+      const unauthorized = await page.goto(`http://127.0.0.1:${url.port}/`);
+      expect(unauthorized?.status()).toBe(401);
+      await page.goto(local);
+      const card = page.locator('section.card[data-series="train_loss"]');
+      await card.locator('canvas').waitFor();
+      await expect.poll(() => card.getAttribute('data-last-x')).toBe('10');
+      live$.next(point({ series: 'train_loss', step: 11, value: 0.25 }));
+      await expect.poll(() => card.getAttribute('data-last-x'), { timeout: 15_000 }).toBe('11');
+      await page.close();
+    } finally {
+      await tokenServer.close();
+    }
   }, 60_000);
 });
