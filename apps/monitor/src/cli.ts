@@ -105,6 +105,16 @@ function untilSignal(): Promise<void> {
   });
 }
 
+// `watch --json | head`: when the reader goes away, shut down as on Ctrl-C (the demo then still
+// stops its run and removes its directory).
+let stdoutGone = false;
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  if (stdoutGone) return;
+  stdoutGone = true;
+  process.kill(process.pid, 'SIGTERM');
+});
+
 const program = new Command()
   .name('losskit-monitor')
   .description('Watch training logs live, in the terminal and in the browser.')

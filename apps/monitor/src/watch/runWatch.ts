@@ -47,7 +47,7 @@ export async function runWatch(
       if (buffered.length === 0) return;
       const text = `${buffered.join('\n')}\n`;
       buffered = [];
-      process.stdout.write(text);
+      if (!process.stdout.destroyed) process.stdout.write(text);
     };
     const sub = shared$.subscribe((e) => {
       if (e.type === 'point') {
