@@ -109,6 +109,21 @@ describe('softmaxFocal', () => {
     );
   });
 
+  it('keeps full precision for a nearly certain row at large logits', () => {
+    // logits [1000, 980]: −log p = log1p(e^−20) ≈ 2.06e-9. Formed as (max + log Σ) − x_y it
+    // keeps ~5 digits (1000 + 2e-9 rounds at 1e-13); from log1p(o / e_y) it keeps all of them.
+    const x = { data: [1000, 980], shape: [1, 2] };
+    const nlp = Math.log1p(Math.exp(-20));
+    const q = Math.exp(-20) / (1 + Math.exp(-20));
+    const ce = softmaxFocal(x, [0], { gamma: 0 }).value;
+    expect(Math.abs(ce / nlp - 1)).toBeLessThan(1e-14);
+    const focal = softmaxFocal(x, [0], { gamma: 1 }).value;
+    expect(Math.abs(focal / (q * nlp) - 1)).toBeLessThan(1e-14);
+    const g = softmaxFocalGrad(x, [0], { gamma: 0 }).input;
+    expect(Math.abs(g[0] / -q - 1)).toBeLessThan(1e-14);
+    expect(Math.abs(g[1] / q - 1)).toBeLessThan(1e-14);
+  });
+
   it('accepts every index array type, BigInt64Array included', () => {
     const x = { data: new Float32Array([1, 2, 3, 3, 2, 1]), shape: [2, 3] };
     const want = softmaxFocal(x, new Int32Array([2, 0])).value;

@@ -5,7 +5,7 @@ import {
   optionsArg,
   vectorOption,
 } from './internal/args.js';
-import { indexedRows, rowLse } from './internal/classification.js';
+import { indexedRows, targetRow, targetRowOut } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
@@ -85,10 +85,10 @@ export function softmaxFocal<R extends Reduction = 'mean'>(
       continue;
     }
     const base = n * cols;
-    // −log p = lse − x_y (log-softmax, ≥ 0); 1 − p = 1 − e^(log p) = −expm1(log p), exact
-    // when p → 1, where 1 − p would cancel to 0 and lose the focal factor's digits.
-    const nlp = rowLse(x, base, cols) - x[base + k];
-    const q = -Math.expm1(-nlp);
+    // −log p and 1 − p from one shifted pass over the row, both without cancellation
+    // (derivation at targetRow): never log(clip(p)), and exact as p → 1.
+    const nlp = targetRow(x, base, cols, k);
+    const q = targetRowOut.q;
     let v = nlp * (gamma === 2 ? q * q : q ** gamma);
     if (alpha !== undefined) v *= alpha[k];
     if (out !== null) out[n] = v;
@@ -101,10 +101,11 @@ export function softmaxFocal<R extends Reduction = 'mean'>(
 }
 
 /**
- * Gradient of {@link softmaxFocal} with respect to `input`. With q = 1 − p, log p = xᵧ − lse and
- * ∂log p/∂xⱼ = δⱼᵧ − pⱼ, ∂q/∂xⱼ = −p·(δⱼᵧ − pⱼ):
- * ∂ℓ/∂xⱼ = −α[y]·(δⱼᵧ − pⱼ)·F, F = q^γ − γ·p·q^(γ−1)·log p = q^γ·(1 − γ·p·(log p)/q).
- * (log p)/q → −1 as q → 0, so where q = 0 it is taken as −1 and q^(γ−1) is never formed.
+ * Gradient of {@link softmaxFocal} with respect to `input`. With q = 1 − p, ∂(−log p)/∂xⱼ = pⱼ − δⱼᵧ
+ * and ∂q/∂xⱼ = p·(pⱼ − δⱼᵧ):
+ * ∂ℓ/∂xⱼ = α[y]·(pⱼ − δⱼᵧ)·F, F = q^γ + γ·p·q^(γ−1)·(−log p) = q^γ·(1 + γ·p·(−log p)/q).
+ * p·(−log p)/q → 1 as q → 0, so it is taken at that limit where q = 0 and q^(γ−1) is never
+ * formed; the target's own entry, p − 1 = −q, comes without cancellation.
  */
 export function softmaxFocalGrad(
   input: FloatTensorLike,
@@ -127,20 +128,13 @@ export function softmaxFocalGrad(
       for (let j = 0; j < cols; j++) gx[base + j] = 0;
       continue;
     }
-    const lse = rowLse(x, base, cols);
-    const lp = x[base + k] - lse;
-    const q = -Math.expm1(lp);
-    const p = Math.exp(lp);
+    targetRow(x, base, cols, k);
+    const { m, s, q, pNlpOverQ } = targetRowOut;
     let f = 1;
-    if (gamma !== 0) {
-      const ratio = q === 0 ? -1 : lp / q;
-      // p·(log p)/q with p = 0 is 0 (lp may even be −∞ when xᵧ − lse overflows: no 0·∞).
-      const pr = p === 0 ? 0 : p * ratio;
-      f = (gamma === 2 ? q * q : q ** gamma) * (1 - gamma * pr);
-    }
+    if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * pNlpOverQ);
     const a = (alpha === undefined ? 1 : alpha[k]) * f * (per === null ? scale : scale * per[n]);
-    for (let j = 0; j < cols; j++) gx[base + j] = a * Math.exp(x[base + j] - lse);
-    // p_y − 1 = −q, taken from expm1 rather than formed by cancellation.
+    const as = a / s;
+    for (let j = 0; j < cols; j++) gx[base + j] = as * Math.exp(x[base + j] - m);
     gx[base + k] = -a * q;
   }
   return { input: gx };

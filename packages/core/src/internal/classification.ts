@@ -102,20 +102,46 @@ function sameShape(p: readonly number[], q: readonly number[]): boolean {
   return true;
 }
 
+/** Side results of {@link targetRow}, overwritten by each call (so hot loops allocate nothing). */
+export const targetRowOut = {
+  /** The row maximum m that the exponentials were shifted by. */
+  m: 0,
+  /** s = Σⱼ e^(xⱼ − m). */
+  s: 0,
+  /** 1 − p = Σ_{j≠k} e^(xⱼ − m) / s, a sum of non-negative terms: exact even as p → 1. */
+  q: 0,
+  /** e^(x_k − m) / s · (−log p) / q, the focal gradient's p·(−log p)/q (its limit 1 at q = 0). */
+  pNlpOverQ: 0,
+};
+
 /**
- * Row log-sum-exp, stable: lse = m + log Σⱼ exp(xⱼ − m) with m = maxⱼ xⱼ. Every exponent is
- * ≤ 0 (no overflow) and the largest term is 1 (the log's argument is ≥ 1, no log 0).
+ * −log softmax(x)ₖ for one row, with 1 − p in {@link targetRowOut}. With m = maxⱼ xⱼ,
+ * eⱼ = e^(xⱼ − m) ≤ 1 (no overflow), e_k the target's term and o = Σ_{j≠k} eⱼ:
+ *   p = e_k / (e_k + o),  1 − p = o / (e_k + o)  (no cancellation, unlike 1 − p),
+ *   −log p = log1p(o / e_k)         when e_k ≥ o (p ≥ ½): full relative precision even when
+ *                                    −log p is tiny (logits [1000, 980]: 2.06e-9, where
+ *                                    (m + log s) − x_k keeps only ~5 digits);
+ *   −log p = log s + (m − x_k)      otherwise: two non-negative terms, and finite even when
+ *                                    e_k underflows to 0 (x_k far below m).
+ * NaN anywhere in the row makes the result NaN.
  */
-export function rowLse(x: ArrayLike<number>, base: number, cols: number): number {
-  let m = Number.NEGATIVE_INFINITY;
+export function targetRow(x: ArrayLike<number>, base: number, cols: number, k: number): number {
+  const m = rowMax(x, base, cols);
+  let others = 0;
+  let ek = 0;
   for (let j = 0; j < cols; j++) {
-    const v = x[base + j];
-    if (v > m) m = v;
+    const e = Math.exp(x[base + j] - m);
+    if (j === k) ek = e;
+    else others += e;
   }
-  if (m === Number.POSITIVE_INFINITY || m === Number.NEGATIVE_INFINITY) m = 0;
-  let s = 0;
-  for (let j = 0; j < cols; j++) s += Math.exp(x[base + j] - m);
-  return m + Math.log(s);
+  const s = ek + others;
+  const nlp = ek >= others ? Math.log1p(others / ek) : Math.log(s) + (m - x[base + k]);
+  targetRowOut.m = m;
+  targetRowOut.s = s;
+  targetRowOut.q = others / s;
+  // p·(−log p)/q = e_k·(−log p)/o; → 1 as o → 0 (−log p ≈ o/e_k), and 0 where e_k = 0.
+  targetRowOut.pNlpOverQ = others === 0 ? 1 : ek === 0 ? 0 : ek * (nlp / others);
+  return nlp;
 }
 
 /**
