@@ -78,10 +78,12 @@ export function binaryCrossEntropy<R extends Reduction = 'mean'>(
     const p = x[i];
     const yi = y[i];
     // log(1 − p) as log1p(−p): exact for small p, where 1 − p would round away p's low bits.
-    // max(·, −100) also maps log 0 = −∞ to −100, so 0·log 0 never forms 0·∞ = NaN.
-    const lp = Math.max(Math.log(p), LOG_FLOOR);
-    const lq = Math.max(Math.log1p(-p), LOG_FLOOR);
-    let v = -(yi * lp + (1 - yi) * lq);
+    // max(·, −100) also maps log 0 = −∞ to −100, so 0·log 0 never forms 0·∞ = NaN. A term
+    // whose coefficient is 0 is skipped (one log instead of two for hard labels); both terms
+    // read p, so a NaN p still propagates through the other.
+    let v = 0;
+    if (yi !== 0) v -= yi * Math.max(Math.log(p), LOG_FLOOR);
+    if (yi !== 1) v -= (1 - yi) * Math.max(Math.log1p(-p), LOG_FLOOR);
     if (w !== undefined) v *= w[i];
     if (out !== null) out[i] = v;
     const t = s + v;
