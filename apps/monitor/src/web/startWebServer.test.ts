@@ -175,6 +175,11 @@ describe('startWebServer: token', () => {
     const open = await start(undefined, { host: '0.0.0.0', noAuth: true });
     expect(open.url).not.toContain('token');
     expect((await get(portOf(open.url), '/api/state')).status).toBe(200);
+    // Reached by another name (a LAN address), as users of 0.0.0.0 do.
+    const lan = await get(portOf(open.url), '/api/state', {
+      Host: `192.168.1.5:${portOf(open.url)}`,
+    });
+    expect(lan.status).toBe(200);
   });
 });
 

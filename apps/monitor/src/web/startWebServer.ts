@@ -53,10 +53,10 @@ const HEARTBEAT_MS = 15_000;
  *
  * Security: binds 127.0.0.1 unless told otherwise; on any other address (or when a token is
  * given) every request needs the token, as `?token=` (the page then gets it as an HttpOnly,
- * SameSite=Strict cookie) unless `noAuth`. Without a token, requests whose Host header is not a
- * loopback name are refused (DNS rebinding). Only files loaded from the asset folder at start
- * are served (see loadAssets). A client that leaves more than `maxClientQueueBytes` unread is
- * disconnected; live clients and connections are capped.
+ * SameSite=Strict cookie) unless `noAuth`. On loopback without a token, requests whose Host
+ * header is not a loopback name are refused (DNS rebinding). Only files loaded from the asset
+ * folder at start are served (see loadAssets). A client that leaves more than
+ * `maxClientQueueBytes` unread is disconnected; live clients and connections are capped.
  */
 export async function startWebServer(
   events$: Observable<MonitorEvent>,
@@ -161,7 +161,7 @@ export async function startWebServer(
     const q = raw.indexOf('?');
     const rawPath = q < 0 ? raw : raw.slice(0, q);
     const params = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
-    if (token === null && !hostAllowed(req.headers.host, port)) {
+    if (token === null && loopback && !hostAllowed(req.headers.host, port)) {
       return reply(res, 403, 'text/plain; charset=utf-8', 'forbidden host');
     }
     if (tokenDigest !== null) {
