@@ -67,6 +67,14 @@ describe('binaryCrossEntropyWithLogits', () => {
     expect(bare).toBe(shaped);
   });
 
+  it('takes one logit per row (a flat [N] column) with a single posWeight', () => {
+    const x = { data: [0, 0, 0], shape: [3] };
+    const r = binaryCrossEntropyWithLogits(x, [1, 0, 1], { posWeight: [2], reduction: 'sum' });
+    expect(r.value).toBeCloseTo((2 + 1 + 2) * Math.log(2), 14);
+    expect(r.rows).toBe(3);
+    expect(binaryCrossEntropyWithLogitsInfo.inputs[0].rank).toBe('any');
+  });
+
   it('stays exact at logits of ±1e4 and gives the limits at ±∞ (no 0·∞ = NaN)', () => {
     const r = binaryCrossEntropyWithLogits([1e4, -1e4, 1e4, -1e4, -200], [1, 0, 0, 1, 0], {
       reduction: 'none',

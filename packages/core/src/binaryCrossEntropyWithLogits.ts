@@ -158,8 +158,8 @@ export function binaryCrossEntropyWithLogitsGrad(
 export const binaryCrossEntropyWithLogitsInfo: KernelInfo = {
   name: 'binaryCrossEntropyWithLogits',
   inputs: [
-    { name: 'input', kind: 'float', rank: 2, differentiable: true },
-    { name: 'target', kind: 'float', rank: 2, differentiable: false },
+    { name: 'input', kind: 'float', rank: 'any', differentiable: true },
+    { name: 'target', kind: 'float', rank: 'any', differentiable: false },
   ],
   reductions: ['mean', 'sum', 'none'],
   rowOptions: ['weight'],
