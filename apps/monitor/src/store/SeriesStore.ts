@@ -24,6 +24,10 @@ const MAX_PROBLEMS = 200;
  */
 export class SeriesStore {
   private readonly byKey = new Map<string, Series>();
+  /** Runs of each series name, kept sorted by path. */
+  private readonly byName = new Map<string, Series[]>();
+  /** Every series sorted by name then path; rebuilt only after a series is created. */
+  private sorted: Series[] | null = null;
   private readonly sourceMap = new Map<string, SourceInfo>();
   private readonly problemList: Problem[] = [];
   private readonly listeners = new Set<(change: StoreChange) => void>();
@@ -43,6 +47,11 @@ export class SeriesStore {
         if (series === undefined) {
           series = new Series(p.path, p.format, p.series);
           this.byKey.set(key, series);
+          const runs = this.byName.get(p.series) ?? [];
+          runs.push(series);
+          runs.sort((a, b) => compare(a.path, b.path));
+          this.byName.set(p.series, runs);
+          this.sorted = null;
           if (!this.sourceMap.has(p.path)) {
             this.setSource({ path: p.path, format: p.format, removed: false });
           }
@@ -73,19 +82,20 @@ export class SeriesStore {
 
   /** Every series, ordered by series name, then run path. */
   series(): Series[] {
-    return [...this.byKey.values()].sort(
+    this.sorted ??= [...this.byKey.values()].sort(
       (a, b) => compare(a.name, b.name) || compare(a.path, b.path),
     );
+    return [...this.sorted];
   }
 
   /** The series named `name` in every run, ordered by path. */
   runsOf(name: string): Series[] {
-    return this.series().filter((s) => s.name === name);
+    return [...(this.byName.get(name) ?? [])];
   }
 
   /** Distinct series names, sorted. */
   seriesNames(): string[] {
-    return [...new Set(this.series().map((s) => s.name))];
+    return [...this.byName.keys()].sort(compare);
   }
 
   get(path: string, name: string): Series | undefined {
