@@ -24,26 +24,50 @@ const push = (from: number, to: number) => {
       const series = `series_${String(s).padStart(2, '0')}`;
       for (let i = from; i < to; i++) {
         const value = Math.exp(-i / 20_000) + 0.1 * Math.sin(i * (s + 1)) + r * 0.05;
-        events$.next({ type: 'point', point: { path, format: 'csv', series, step: i, value, wallTime: 1e9 + i } });
+        events$.next({
+          type: 'point',
+          point: { path, format: 'csv', series, step: i, value, wallTime: 1e9 + i },
+        });
       }
     }
   }
 };
 let t = performance.now();
 push(0, nPoints);
-console.log(`ingest ${nSeries * nRuns * nPoints} points: ${(performance.now() - t).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `ingest ${nSeries * nRuns * nPoints} points: ${(performance.now() - t).toFixed(0)} ms, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
+);
 const time = async (label: string, url: string) => {
   const t0 = performance.now();
   const body = await (await fetch(url)).text();
-  console.log(`${label}: ${(performance.now() - t0).toFixed(1)} ms, ${(body.length / 1024).toFixed(0)} KiB`);
+  console.log(
+    `${label}: ${(performance.now() - t0).toFixed(1)} ms, ${(body.length / 1024).toFixed(0)} KiB`,
+  );
 };
 await time('GET /api/state', `${server.url}api/state`);
-await time('GET /api/data (whole, 1000 px, smoothing 0.6)', `${server.url}api/data?series=series_00&width=1000&smoothing=0.6`);
-await time('GET /api/data (again, cached EMA)', `${server.url}api/data?series=series_00&width=1000&smoothing=0.6`);
-await time('GET /api/data (zoom 10%)', `${server.url}api/data?series=series_00&width=1000&smoothing=0.6&from=40000&to=50000`);
+await time(
+  'GET /api/data (whole, 1000 px, smoothing 0.6)',
+  `${server.url}api/data?series=series_00&width=1000&smoothing=0.6`,
+);
+await time(
+  'GET /api/data (again, cached EMA)',
+  `${server.url}api/data?series=series_00&width=1000&smoothing=0.6`,
+);
+await time(
+  'GET /api/data (zoom 10%)',
+  `${server.url}api/data?series=series_00&width=1000&smoothing=0.6&from=40000&to=50000`,
+);
 const browser = await chromium.launch({
   executablePath: process.env.LOSSKIT_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
 });
 const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
 t = performance.now();
@@ -60,7 +84,9 @@ await page.waitForFunction(
   (last) => document.querySelector<HTMLElement>('section.card')?.dataset.lastX === String(last),
   nPoints + 999,
 );
-console.log(`push ${nSeries * nRuns * 1000} points until the first chart shows them: ${(performance.now() - t).toFixed(0)} ms`);
+console.log(
+  `push ${nSeries * nRuns * 1000} points until the first chart shows them: ${(performance.now() - t).toFixed(0)} ms`,
+);
 const longTask = await page.evaluate(async () => {
   const t0 = performance.now();
   await new Promise((r) => requestAnimationFrame(() => r(null)));
