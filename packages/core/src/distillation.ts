@@ -1,6 +1,6 @@
 import { LossShapeError } from './errors.js';
 import { floatArg, numberOption, optionsArg } from './internal/args.js';
-import { floatPair, rowLogSumShifted, rowMax } from './internal/classification.js';
+import { floatPair, rowExpShifted, rowLogSumShifted, rowMax } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
@@ -72,6 +72,7 @@ export function distillation<R extends Reduction = 'mean'>(
   const a = 1 / temperature;
   const t2 = temperature * temperature;
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  const et = new Float64Array(cols); // the teacher row's e^((tⱼ − mₜ)/T), reused row to row
   let s = 0;
   let c = 0;
   for (let n = 0; n < rows; n++) {
@@ -79,16 +80,17 @@ export function distillation<R extends Reduction = 'mean'>(
     // Both log-softmaxes from shifted log-sum-exps: with mₜ, mₛ the row maxima and
     // Lₜ = log Σ e^((tⱼ − mₜ)/T), log qⱼ = (tⱼ − mₜ)/T − Lₜ and log pⱼ = (sⱼ − mₛ)/T − Lₛ.
     // Every exponent is ≤ 0 (no overflow), and nothing is formed as a ratio of probabilities;
-    // qⱼ = e^(log qⱼ) ≤ 1. A qⱼ that underflows to 0 contributes 0 (xlogy), never 0·(−∞).
+    // qⱼ = e^((tⱼ − mₜ)/T) / Σₜ ≤ 1 reuses the terms of Lₜ's sum. A qⱼ that underflows to 0
+    // contributes 0 (xlogy), never 0·(−∞).
     const mt = rowMax(xt, base, cols);
     const ms = rowMax(xs, base, cols);
-    const lt = rowLogSumShifted(xt, base, cols, mt, a);
+    const st = rowExpShifted(xt, base, cols, mt, a, et, 0);
+    const lt = Math.log(st);
     const ls = rowLogSumShifted(xs, base, cols, ms, a);
     let v = 0;
     for (let j = 0; j < cols; j++) {
-      const lq = a * (xt[base + j] - mt) - lt;
-      const q = Math.exp(lq);
-      if (q !== 0) v += q * (lq - (a * (xs[base + j] - ms) - ls));
+      const q = et[j] / st;
+      if (q !== 0) v += q * (a * (xt[base + j] - mt) - lt - (a * (xs[base + j] - ms) - ls));
     }
     v *= t2;
     if (out !== null) out[n] = v;
@@ -117,18 +119,15 @@ export function distillationGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, rows, rows, g, rows);
   const gs = gradBuffer(fn, o.out, 'student', rows * cols);
+  const et = new Float64Array(cols); // the teacher row's e^((tⱼ − mₜ)/T), reused row to row
   for (let n = 0; n < rows; n++) {
     const base = n * cols;
-    const mt = rowMax(xt, base, cols);
-    const ms = rowMax(xs, base, cols);
-    const lt = rowLogSumShifted(xt, base, cols, mt, a);
-    const ls = rowLogSumShifted(xs, base, cols, ms, a);
+    // pⱼ = e^((sⱼ − mₛ)/T) / Σₛ and qⱼ likewise, from the shifted terms (see distillation);
+    // the student's terms are parked in the output row itself before it is overwritten.
+    const st = rowExpShifted(xt, base, cols, rowMax(xt, base, cols), a, et, 0);
+    const ss = rowExpShifted(xs, base, cols, rowMax(xs, base, cols), a, gs, base);
     const k = temperature * (per === null ? scale : scale * per[n]);
-    for (let j = 0; j < cols; j++) {
-      const p = Math.exp(a * (xs[base + j] - ms) - ls);
-      const q = Math.exp(a * (xt[base + j] - mt) - lt);
-      gs[base + j] = k * (p - q);
-    }
+    for (let j = 0; j < cols; j++) gs[base + j] = k * (gs[base + j] / ss - et[j] / st);
   }
   return { student: gs };
 }

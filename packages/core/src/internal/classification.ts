@@ -174,3 +174,26 @@ export function rowLogSumShifted(
   for (let j = 0; j < cols; j++) s += Math.exp(a * (x[base + j] - m));
   return Math.log(s);
 }
+
+/**
+ * Like {@link rowLogSumShifted}, but keeps the terms: writes eⱼ = exp(a·(xⱼ − m)) ≤ 1 into
+ * `buf[at + j]` and returns Σⱼ eⱼ (≥ 1 when m is the row maximum), so a caller that also needs
+ * the softmax eⱼ / Σ pays one exp per entry instead of two.
+ */
+export function rowExpShifted(
+  x: ArrayLike<number>,
+  base: number,
+  cols: number,
+  m: number,
+  a: number,
+  buf: Float64Array,
+  at: number,
+): number {
+  let s = 0;
+  for (let j = 0; j < cols; j++) {
+    const e = Math.exp(a * (x[base + j] - m));
+    buf[at + j] = e;
+    s += e;
+  }
+  return s;
+}
