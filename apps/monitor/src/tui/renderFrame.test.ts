@@ -77,6 +77,11 @@ describe('renderFrame', () => {
         seen.add(m[1]);
     }
     expect([...seen].sort()).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']);
+    // Every block is as tall as the layout assumed: no page overflows into the footer.
+    for (let p = 0; p < first.pageCount; p++) {
+      const lines = renderFrame(store, { smoothing: 0, page: p }, size).lines.map(strip);
+      expect(lines[22]).toBe('');
+    }
     // Asking past the end shows the last page.
     expect(renderFrame(store, { smoothing: 0, page: 99 }, size).page).toBe(first.pageCount - 1);
   });

@@ -51,17 +51,17 @@ export function renderFrame(
   const chartHeight = rows >= 40 ? 5 : 3;
   const chartWidth = Math.max(10, columns - LABEL_WIDTH - 1);
 
-  const blocks = all.map((s) => seriesBlock(s, state.smoothing, chartWidth, chartHeight));
+  // Lay out pages from the blocks' heights alone; only the shown page's charts are drawn.
   const bodyRows = rows - 3;
-  const pages: Segment[][][][] = [[]];
+  const pages: Series[][] = [[]];
   let used = 0;
-  for (const block of blocks) {
-    const h = block.length;
+  for (const s of all) {
+    const h = blockHeight(s, chartHeight);
     if (used > 0 && used + h > bodyRows) {
       pages.push([]);
       used = 0;
     }
-    pages[pages.length - 1].push(block);
+    pages[pages.length - 1].push(s);
     used += h;
   }
   const pageCount = pages.length;
@@ -78,7 +78,9 @@ export function renderFrame(
   ];
   const out: Segment[][] = [header, [['', '']]];
   if (all.length === 0) out.push([['  waiting for data…', 'dim']]);
-  for (const block of pages[page]) out.push(...block);
+  for (const s of pages[page]) {
+    out.push(...seriesBlock(s, state.smoothing, chartWidth, chartHeight));
+  }
   while (out.length < rows - 1) out.push([['', '']]);
   const problems = store.problems();
   const footer: Segment[] = [[' [ ] smoothing   ←/→ n/p page   q quit', 'dim']];
@@ -92,6 +94,11 @@ export function renderFrame(
   out.length = rows - 1;
   out.push(footer);
   return { lines: out.map((segs) => renderLine(segs, columns, color)), page, pageCount };
+}
+
+/** Lines {@link seriesBlock} returns: name, stats, chart, alerts when any, a blank line. */
+function blockHeight(s: Series, chartHeight: number): number {
+  return 3 + chartHeight + (s.nonFinite > 0 || s.diverging ? 1 : 0);
 }
 
 function seriesBlock(s: Series, smoothing: number, width: number, height: number): Segment[][] {
