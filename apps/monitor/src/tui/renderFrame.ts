@@ -1,7 +1,8 @@
 import type { Series } from '../store/Series.js';
 import type { SeriesStore } from '../store/SeriesStore.js';
 import { brailleChart } from './brailleChart.js';
-import { formatValue, terminalSafe } from './formatValue.js';
+import { formatValue } from './formatValue.js';
+import { terminalSafe } from './terminalSafe.js';
 
 /** What the terminal view shows: its own state, not the data's. */
 export interface FrameState {
