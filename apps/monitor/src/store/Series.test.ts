@@ -63,8 +63,10 @@ describe('Series', () => {
     expect(a.mean).toBe(0.7);
     const still = new Series('b.jsonl', 'jsonl', 'loss');
     still.push(pt(0, 1, 5));
-    still.push(pt(1, 1, 5));
+    still.push(pt(1, 1, 5.002)); // read at once: no speed to speak of
     expect(still.rate()).toBeNull();
+    still.push(pt(2, 1, 7));
+    expect(still.rate()).toEqual({ perSecond: 1, unit: 'steps' });
   });
 
   it('flags a loss whose trend climbs back above its start, not one that keeps falling', () => {

@@ -8,6 +8,8 @@ const TREND_WEIGHT = 0.9;
 const DIVERGENCE_MIN_POINTS = 20;
 /** Window of logged wall time over which the rate is measured, in seconds. */
 const RATE_WINDOW_SECONDS = 30;
+/** Least logged time a rate is measured over, in seconds. */
+const MIN_RATE_SPAN_SECONDS = 1;
 
 /** A rate of progress: steps per second, or rows per second for Arrow losses. */
 export interface Rate {
@@ -193,7 +195,7 @@ export class Series {
 
   /**
    * Progress over the last 30 s of logged wall time: rows per second when the points carry rows,
-   * otherwise steps per second. Null when the points span no time.
+   * otherwise steps per second. Null when the points span less than a second.
    */
   rate(): Rate | null {
     const n = this.length;
@@ -202,7 +204,9 @@ export class Series {
     let i = lowerBound(this.wallArr, tEnd - RATE_WINDOW_SECONDS, 0, n);
     if (i >= n - 1) i = n - 2;
     const dt = tEnd - this.wallArr[i];
-    if (!(dt > 0)) return null;
+    // Under a second of logged time says nothing about speed (a whole file read at once gets
+    // arrival times a few microseconds apart).
+    if (!(dt >= MIN_RATE_SPAN_SECONDS)) return null;
     if (this.rowsArr) {
       return { perSecond: (this.rowsArr[n - 1] - this.rowsArr[i]) / dt, unit: 'rows' };
     }
