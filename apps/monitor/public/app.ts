@@ -129,6 +129,8 @@ class ChartCard {
   private loaded = false;
   private inflight = false;
   private pending = false;
+  private notBefore = 0;
+  private throttle: number | undefined;
 
   constructor(name: string) {
     this.name = name;
@@ -137,8 +139,14 @@ class ChartCard {
     this.root.append(el('div', 'hint', 'drag to zoom · double-click to reset'));
     this.chartBox.addEventListener('dblclick', () => {
       this.zoom = null;
-      this.refresh();
+      this.refreshNow();
     });
+  }
+
+  /** Refetch now whatever the throttle says (a user action: smoothing, axis, zoom). */
+  refreshNow() {
+    this.notBefore = 0;
+    this.refresh();
   }
 
   setVisible(v: boolean) {
@@ -175,8 +183,19 @@ class ChartCard {
       this.pending = true;
       return;
     }
+    const wait = this.notBefore - performance.now();
+    if (wait > 0) {
+      // Live updates come faster than this chart can be fetched and drawn: catch up later.
+      this.pending = true;
+      this.throttle ??= window.setTimeout(() => {
+        this.throttle = undefined;
+        if (this.pending) this.refresh();
+      }, wait);
+      return;
+    }
     this.pending = false;
     this.inflight = true;
+    const started = performance.now();
     const width = Math.max(100, Math.floor(this.chartBox.clientWidth || 500));
     const q = new URLSearchParams({
       series: this.name,
@@ -196,6 +215,9 @@ class ChartCard {
       .catch((err: unknown) => console.warn(err))
       .finally(() => {
         this.inflight = false;
+        // Spend at most about a fifth of the time fetching and drawing this chart.
+        const took = performance.now() - started;
+        this.notBefore = performance.now() + Math.min(5000, 4 * took);
         if (this.pending && this.visible) requestAnimationFrame(() => this.refresh());
       });
   }
@@ -271,7 +293,7 @@ class ChartCard {
             const to = u.posToVal(u.select.left + u.select.width, 'x');
             u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
             this.zoom = { from, to };
-            this.refresh();
+            this.refreshNow();
           },
         ],
       },
@@ -394,7 +416,7 @@ function refreshAll(resetShape: boolean) {
       card.resetZoom();
       card.destroy();
     }
-    card.refresh();
+    card.refreshNow();
   }
 }
 
