@@ -87,7 +87,10 @@ describe('dashboard in Chromium', () => {
   it('renders hostile series names and file names as text and runs none of their script', async () => {
     events$.next({ type: 'source', path: HOSTILE_PATH, format: 'jsonl' });
     for (let step = 0; step < 5; step++) {
-      events$.next(point({ path: HOSTILE_PATH, series: HOSTILE, step, value: step }));
+      // A NaN puts the names into the alerts list too.
+      events$.next(
+        point({ path: HOSTILE_PATH, series: HOSTILE, step, value: step === 2 ? Number.NaN : step }),
+      );
     }
     events$.next({
       type: 'problem',
@@ -103,6 +106,9 @@ describe('dashboard in Chromium', () => {
     expect(await card.locator('.meta').textContent()).toContain(HOSTILE_PATH);
     expect(await page.locator('#problems').textContent()).toContain(HOSTILE);
     expect(await page.locator('#runs').textContent()).toContain(HOSTILE_PATH);
+    const alerts = await page.locator('#alerts').textContent();
+    expect(alerts).toContain(HOSTILE);
+    expect(alerts).toContain(HOSTILE_PATH);
     // uPlot's legend shows the file name too.
     expect(await card.locator('.u-legend').textContent()).toContain(HOSTILE_PATH);
     // Nothing was parsed as HTML: no <img> and no <b> anywhere, no dialog, no error.
