@@ -110,8 +110,20 @@ export function copyTotals(t: LossTotals): LossTotals {
 /** A deep copy of a state (updates carry snapshots, so a kept state never changes). */
 export function copyState(s: LossState): LossState {
   const groups: Record<string, LossTotals> = {};
-  for (const k of Object.keys(s.groups)) groups[k] = copyTotals(s.groups[k]);
-  return { format: s.format, loss: s.loss, batches: s.batches, ...copyTotals(s), groups };
+  for (const k in s.groups) groups[k] = copyTotals(s.groups[k]);
+  return {
+    format: s.format,
+    loss: s.loss,
+    batches: s.batches,
+    sumValue: [s.sumValue[0], s.sumValue[1]],
+    sumDenominator: [s.sumDenominator[0], s.sumDenominator[1]],
+    rows: s.rows,
+    elements: s.elements,
+    ignored: s.ignored,
+    skippedNaN: s.skippedNaN,
+    skippedNull: s.skippedNull,
+    groups,
+  };
 }
 
 /**

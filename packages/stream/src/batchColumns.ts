@@ -70,14 +70,16 @@ export function columnData(
 function floatValues(d: Data, length: number): Float32Array | Float64Array | null {
   if (d.typeId !== Type.Float) return null;
   const v = d.values as unknown;
-  if (v instanceof Float32Array || v instanceof Float64Array) return v.subarray(0, length);
+  if (v instanceof Float32Array || v instanceof Float64Array) {
+    return v.length === length ? v : v.subarray(0, length);
+  }
   return null; // Float16
 }
 
 function intValues(d: Data, length: number): ColumnArray | null {
   if (d.typeId !== Type.Int) return null;
   const v = d.values as ColumnArray;
-  return v.subarray(0, length) as ColumnArray;
+  return v.length === length ? v : (v.subarray(0, length) as ColumnArray);
 }
 
 /**
