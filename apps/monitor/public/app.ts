@@ -280,8 +280,11 @@ class ChartCard {
         y: log ? { distr: 3 } : {},
       },
       axes: [
-        data.axis === 'relative' ? { values: (_u, ticks) => ticks.map(fmtDuration) } : {},
-        { size: 60, values: (_u, ticks) => ticks.map((t) => fmt(t)) },
+        data.axis === 'relative'
+          ? { values: (_u, ticks) => ticks.map((t) => (t == null ? '' : fmtDuration(t))) }
+          : {},
+        // A log axis leaves some ticks unlabelled (null).
+        { size: 60, values: (_u, ticks) => ticks.map((t) => (t == null ? '' : fmt(t))) },
       ],
       series,
       cursor: { drag: { x: true, y: false, setScale: false } },

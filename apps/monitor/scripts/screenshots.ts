@@ -82,6 +82,7 @@ async function main() {
     });
     await page.screenshot({ path: join(docs, 'web-view.png') });
     // Zoomed in with a log y axis and relative time: a drag selection on the first chart.
+    await page.locator('#smoothing').fill('0.95');
     await page.selectOption('#axis', 'relative');
     await page.check('#logy');
     await page.waitForTimeout(500);
