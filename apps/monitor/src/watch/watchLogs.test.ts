@@ -136,6 +136,14 @@ describe('watchLogs over real files', () => {
     await h.count(f, 'x', 1);
   });
 
+  it('reports a file named on the command line whose format it does not read', async () => {
+    const f = join(dir, 'notes.txt');
+    await writeFile(f, 'hello\n');
+    h = watchHarness([f]);
+    await until(() => h!.problems(f).length === 1, 'the report');
+    expect(h.problems(f)[0].message).toMatch(/not a log format/);
+  });
+
   it('a rotated tfevents file whose new name also matches is not read twice', async () => {
     const f = join(dir, 'events.out.tfevents.1.host');
     await writeFile(

@@ -61,6 +61,18 @@ export function watchLogs(
 
     const explicit = new Set(paths);
     void (async () => {
+      for (const p of paths) {
+        const st = await stat(p).catch(() => null);
+        if (st?.isFile() && !detectFormat(p, true))
+          emit({
+            type: 'problem',
+            problem: {
+              path: p,
+              message:
+                'not a log format the monitor reads (events.out.tfevents.*, *.csv, trainer_state.json, *.jsonl, *.ndjson, *.arrow, *.arrows, *.ipc)',
+            },
+          });
+      }
       for (const found of await findLogFiles(paths)) await add(found.path, found.format);
       if (closed) return;
       watcher = chokidarWatch([...paths], {
