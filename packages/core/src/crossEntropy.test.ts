@@ -175,3 +175,109 @@ describe('crossEntropy', () => {
     );
   });
 });
+
+describe('crossEntropy fast paths (issue 6)', () => {
+  /** Σₙ (lseₙ − xₙ,yₙ) with Math.exp, max-shifted, and a compensated sum: the reference. */
+  function reference(x: ArrayLike<number>, y: ArrayLike<number>, cols: number): number[] {
+    const rows = y.length;
+    const per: number[] = [];
+    for (let n = 0; n < rows; n++) {
+      let m = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cols; j++) m = Math.max(m, x[n * cols + j]);
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += Math.exp(x[n * cols + j] - m);
+      per.push(m + Math.log(s) - x[n * cols + y[n]]);
+    }
+    return per;
+  }
+  const fsum = (a: number[]) => {
+    let s = 0;
+    let c = 0;
+    for (const v of a) {
+      const t = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+      s = t;
+    }
+    return s + c;
+  };
+  function data(rows: number, cols: number, scale: number, seed: number) {
+    let st = seed;
+    const rnd = () => {
+      st = (Math.imul(st, 1664525) + 1013904223) >>> 0;
+      return st / 4294967296;
+    };
+    const x = Float32Array.from({ length: rows * cols }, () => (rnd() - 0.5) * scale);
+    const y = Int32Array.from({ length: rows }, () => Math.floor(rnd() * cols));
+    return { x, y };
+  }
+
+  it('matches the reference across chunk boundaries and runs of batched logs', () => {
+    // 2500 rows cross the 1024-row chunks; 64 columns of small logits make each row's exp-sum
+    // ~64, so the batched log closes a run every ~150 rows.
+    for (const [rows, cols, scale] of [
+      [2500, 64, 2],
+      [3000, 10, 8],
+      [5, 32000, 20],
+    ] as const) {
+      const { x, y } = data(rows, cols, scale, rows);
+      const want = fsum(reference(x, y, cols));
+      const r = crossEntropy({ data: x, shape: [rows, cols] }, y, { reduction: 'sum' });
+      expect(Math.abs(r.value - want)).toBeLessThanOrEqual(1e-13 * Math.abs(want));
+      const none = crossEntropy({ data: x, shape: [rows, cols] }, y, { reduction: 'none' });
+      expect(Math.abs(fsum(Array.from(none.value)) - want)).toBeLessThanOrEqual(1e-13 * want);
+      // Same answer from float64 and number[] copies of the same logits.
+      const f64 = crossEntropy({ data: Float64Array.from(x), shape: [rows, cols] }, y, {
+        reduction: 'sum',
+      });
+      expect(f64.value).toBe(r.value);
+      const arr = crossEntropy({ data: Array.from(x), shape: [rows, cols] }, Array.from(y), {
+        reduction: 'sum',
+      });
+      expect(arr.value).toBe(r.value);
+    }
+  });
+
+  it('is exact where the first logit is far below the rest (the fallback rows)', () => {
+    // Row exp-sums shifted by x₀ = −100 would pass 2¹⁰⁰: those rows take the max-shifted loop.
+    const rows = 1500;
+    const cols = 4;
+    const x = new Float64Array(rows * cols);
+    for (let n = 0; n < rows; n++) {
+      x[n * cols] = n % 3 === 0 ? -100 : 0.5;
+      x[n * cols + 1] = (n % 7) / 7;
+      x[n * cols + 2] = -((n % 5) / 5);
+      x[n * cols + 3] = 0.25;
+    }
+    const y = Int32Array.from({ length: rows }, (_, n) => n % cols);
+    const want = fsum(reference(x, y, cols));
+    const r = crossEntropy({ data: x, shape: [rows, cols] }, y, { reduction: 'sum' });
+    expect(Math.abs(r.value - want)).toBeLessThanOrEqual(1e-13 * want);
+    const ignored = Int32Array.from(y, (v, n) => (n % 4 === 0 ? -100 : v));
+    const m = crossEntropy({ data: x, shape: [rows, cols] }, ignored);
+    const per = reference(x, y, cols).filter((_, n) => n % 4 !== 0);
+    expect(m.ignored).toBe(rows / 4);
+    expect(Math.abs(m.value - fsum(per) / per.length)).toBeLessThanOrEqual(1e-13 * m.value);
+  });
+
+  it('gives the gradient softmax − onehot with one exp per logit, NaN where PyTorch has it', () => {
+    const { x, y } = data(1200, 10, 6, 3);
+    const g = crossEntropyGrad({ data: x, shape: [1200, 10] }, y, { reduction: 'sum' }).input;
+    for (const n of [0, 1023, 1024, 1199]) {
+      let m = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < 10; j++) m = Math.max(m, x[n * 10 + j]);
+      let s = 0;
+      for (let j = 0; j < 10; j++) s += Math.exp(x[n * 10 + j] - m);
+      for (let j = 0; j < 10; j++) {
+        const p = Math.exp(x[n * 10 + j] - m) / s - (j === y[n] ? 1 : 0);
+        expect(Math.abs(g[n * 10 + j] - p)).toBeLessThanOrEqual(1e-15);
+      }
+    }
+    const inf = crossEntropyGrad(
+      { data: [Number.POSITIVE_INFINITY, 0, 1, 2], shape: [2, 2] },
+      [0, 1],
+    ).input;
+    expect(inf[0]).toBeNaN();
+    expect(inf[1]).toBe(0);
+    expect(Math.abs(inf[2] - 0.5 * (1 / (1 + Math.E)))).toBeLessThan(1e-16);
+  });
+});

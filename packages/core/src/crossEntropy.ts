@@ -13,6 +13,7 @@ import {
   vectorOption,
 } from './internal/args.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { rowShiftedSums, rowSoftmaxNumerators } from './internal/softmaxRows.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -112,22 +113,10 @@ function prepare(
   return { x: m.data, rows: m.rows, cols: m.cols, index: y, probs: null, w, ignoreIndex, eps };
 }
 
-/**
- * Row log-sum-exp, stable: lse = m + log Σⱼ exp(xⱼ − m) with m = maxⱼ xⱼ. Every exponent is ≤ 0,
- * so nothing overflows, and the largest term is exp(0) = 1, so the log's argument is ≥ 1 and
- * nothing underflows to log 0. A NaN anywhere in the row makes the sum, and so lse, NaN.
- */
-function rowLse(x: ArrayLike<number>, base: number, cols: number): number {
-  let m = Number.NEGATIVE_INFINITY;
-  for (let j = 0; j < cols; j++) {
-    const v = x[base + j];
-    if (v > m) m = v;
-  }
-  if (m === Number.POSITIVE_INFINITY || m === Number.NEGATIVE_INFINITY) m = 0;
-  let s = 0;
-  for (let j = 0; j < cols; j++) s += Math.exp(x[base + j] - m);
-  return m + Math.log(s);
-}
+/** Rows per chunk of the per-row scratch (shifts, exp-sums): 2 × 8 KiB, reused. */
+const CHUNK = 1024;
+/** A run of row exp-sums (each < 2¹⁰⁰) is logged once its product reaches this. */
+const RUN_LIMIT = 2 ** 900;
 
 /**
  * Cross-entropy between logits `input` `[N, C]` and `target`: class indices `[N]` or class
@@ -163,39 +152,93 @@ export function crossEntropy<R extends Reduction = 'mean'>(
   let c = 0;
   let den = 0;
   let ignored = 0;
-  for (let n = 0; n < rows; n++) {
-    const base = n * cols;
-    let v: number;
-    if (p.index !== null) {
-      const y = p.index[n];
-      if (y === p.ignoreIndex) {
-        ignored++;
-        if (out !== null) out[n] = 0;
-        continue;
+  // Row exp-sums a chunk at a time (internal/softmaxRows.ts: one exp per logit, loops specialised
+  // by array type): lseₙ = shiftₙ + log sumₙ.
+  const shift = new Float64Array(Math.min(rows, CHUNK));
+  const sums = new Float64Array(Math.min(rows, CHUNK));
+  if (p.index !== null && w === undefined && eps === 0 && out === null) {
+    // The common case, unweighted index targets: Σₙ ℓₙ = Σₙ (shiftₙ − xₙ,yₙ) + Σₙ log sumₙ, and
+    // Σ log sumₙ = log Π sumₙ: one log per run of rows instead of one per row (Math.log is a
+    // call into C++ that costs as much as the row's ten exps). Each sumₙ ∈ [1, 2¹⁰⁰), so a run is
+    // closed before its product could pass 2¹⁰⁰⁰. Error: a run of g rows has g roundings in the
+    // product (relative ≤ g·u, i.e. ≤ g·u absolute in its log) and one in the log (≤ u·|log Π|
+    // ≤ 694u); per row that is ≤ u + u·log sumₙ on average, no worse than a log per row.
+    const index = p.index;
+    let lp = 0;
+    let lc = 0;
+    let prod = 1;
+    for (let n0 = 0; n0 < rows; n0 += CHUNK) {
+      const n1 = Math.min(rows, n0 + CHUNK);
+      rowShiftedSums(x, n0, n1, cols, shift, sums);
+      for (let n = n0; n < n1; n++) {
+        const y = index[n];
+        if (y === p.ignoreIndex) {
+          ignored++;
+          continue;
+        }
+        const v = shift[n - n0] - x[n * cols + y];
+        const t = s + v;
+        c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+        s = t;
+        if (prod >= RUN_LIMIT) {
+          const l = Math.log(prod);
+          const u = lp + l;
+          lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+          lp = u;
+          prod = 1;
+        }
+        prod *= sums[n - n0];
       }
-      const lse = rowLse(x, base, cols);
-      const wy = w === undefined ? 1 : w[y];
-      v = keep * wy * (lse - x[base + y]);
-      if (eps > 0) {
-        let sm = 0;
-        for (let j = 0; j < cols; j++) sm += (w === undefined ? 1 : w[j]) * (lse - x[base + j]);
-        v += spread * sm;
-      }
-      den += wy;
-    } else {
-      const q = p.probs!;
-      const lse = rowLse(x, base, cols);
-      v = 0;
-      for (let j = 0; j < cols; j++) {
-        const yj = keep * q[base + j] + spread;
-        v += (w === undefined ? 1 : w[j]) * yj * (lse - x[base + j]);
-      }
-      den += 1;
     }
-    if (out !== null) out[n] = v;
-    const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    den = rows - ignored;
+    const l = Math.log(prod);
+    const u = lp + l;
+    lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+    lp = u;
+    // Two compensated sums, added as one: (s + c) + (lp + lc).
+    const t = s + lp;
+    c += Math.abs(s) >= Math.abs(lp) ? s - t + lp : lp - t + s;
     s = t;
+    c += lc;
+  } else {
+    for (let n0 = 0; n0 < rows; n0 += CHUNK) {
+      const n1 = Math.min(rows, n0 + CHUNK);
+      rowShiftedSums(x, n0, n1, cols, shift, sums);
+      for (let n = n0; n < n1; n++) {
+        const base = n * cols;
+        let v: number;
+        if (p.index !== null) {
+          const y = p.index[n];
+          if (y === p.ignoreIndex) {
+            ignored++;
+            if (out !== null) out[n] = 0;
+            continue;
+          }
+          const lse = shift[n - n0] + Math.log(sums[n - n0]);
+          const wy = w === undefined ? 1 : w[y];
+          v = keep * wy * (lse - x[base + y]);
+          if (eps > 0) {
+            let sm = 0;
+            for (let j = 0; j < cols; j++) sm += (w === undefined ? 1 : w[j]) * (lse - x[base + j]);
+            v += spread * sm;
+          }
+          den += wy;
+        } else {
+          const lse = shift[n - n0] + Math.log(sums[n - n0]);
+          const q = p.probs!;
+          v = 0;
+          for (let j = 0; j < cols; j++) {
+            const yj = keep * q[base + j] + spread;
+            v += (w === undefined ? 1 : w[j]) * yj * (lse - x[base + j]);
+          }
+          den += 1;
+        }
+        if (out !== null) out[n] = v;
+        const t = s + v;
+        c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+        s = t;
+      }
+    }
   }
   const sum = Number.isFinite(s) ? s + c : s;
   return finish(reduction, out, sum, den, rows, rows, ignored);
@@ -234,31 +277,43 @@ export function crossEntropyGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, den, rows, g, rows);
   const gx = gradBuffer(fn, o.out, 'input', rows * cols);
-  for (let n = 0; n < rows; n++) {
-    const base = n * cols;
-    const k = per === null ? scale : scale * per[n];
-    if (p.index !== null) {
-      const y = p.index[n];
-      if (y === p.ignoreIndex) {
-        for (let j = 0; j < cols; j++) gx[base + j] = 0;
-        continue;
-      }
-      const lse = rowLse(x, base, cols);
-      const a = keep * (w === undefined ? 1 : w[y]);
-      for (let j = 0; j < cols; j++) {
-        const pj = Math.exp(x[base + j] - lse);
-        gx[base + j] = k * (a * pj + spread * (pj * W - (w === undefined ? 1 : w[j])));
-      }
-      gx[base + y] -= k * a;
-    } else {
-      const q = p.probs!;
-      const lse = rowLse(x, base, cols);
-      let wy = 0;
-      for (let j = 0; j < cols; j++)
-        wy += (w === undefined ? 1 : w[j]) * (keep * q[base + j] + spread);
-      for (let j = 0; j < cols; j++) {
-        const pj = Math.exp(x[base + j] - lse);
-        gx[base + j] = k * (pj * wy - (w === undefined ? 1 : w[j]) * (keep * q[base + j] + spread));
+  // One exp per logit: gx first receives the softmax numerators eⱼ = exp(xⱼ − m) and each row's
+  // Σeⱼ (internal/softmaxRows.ts), then pⱼ = eⱼ / Σe is turned into the gradient in place.
+  const sums = new Float64Array(Math.min(rows, CHUNK));
+  for (let n0 = 0; n0 < rows; n0 += CHUNK) {
+    const n1 = Math.min(rows, n0 + CHUNK);
+    rowSoftmaxNumerators(x, n0, n1, cols, gx, sums);
+    for (let n = n0; n < n1; n++) {
+      const base = n * cols;
+      const k = per === null ? scale : scale * per[n];
+      const inv = 1 / sums[n - n0];
+      if (p.index !== null) {
+        const y = p.index[n];
+        if (y === p.ignoreIndex) {
+          for (let j = 0; j < cols; j++) gx[base + j] = 0;
+          continue;
+        }
+        const a = keep * (w === undefined ? 1 : w[y]);
+        if (eps === 0) {
+          const ka = k * a * inv;
+          for (let j = 0; j < cols; j++) gx[base + j] *= ka;
+        } else {
+          for (let j = 0; j < cols; j++) {
+            const pj = gx[base + j] * inv;
+            gx[base + j] = k * (a * pj + spread * (pj * W - (w === undefined ? 1 : w[j])));
+          }
+        }
+        gx[base + y] -= k * a;
+      } else {
+        const q = p.probs!;
+        let wy = 0;
+        for (let j = 0; j < cols; j++)
+          wy += (w === undefined ? 1 : w[j]) * (keep * q[base + j] + spread);
+        for (let j = 0; j < cols; j++) {
+          const pj = gx[base + j] * inv;
+          gx[base + j] =
+            k * (pj * wy - (w === undefined ? 1 : w[j]) * (keep * q[base + j] + spread));
+        }
       }
     }
   }

@@ -95,3 +95,42 @@ describe('mse', () => {
     );
   });
 });
+
+describe('mse blocked summation (issue 6)', () => {
+  it('stays within its proven bound (133u·Σv) of a per-element compensated sum', () => {
+    // 5000 elements cross four 1024-element blocks and a ragged tail; magnitudes span 1e±6.
+    for (const n of [1, 7, 8, 1023, 1024, 1025, 5000]) {
+      const rnd = seededRandom(n);
+      const x = Float32Array.from({ length: n }, () => (rnd() - 0.5) * 10 ** (12 * rnd() - 6));
+      const y = Float32Array.from({ length: n }, () => (rnd() - 0.5) * 10 ** (12 * rnd() - 6));
+      let s = 0;
+      let c = 0;
+      for (let i = 0; i < n; i++) {
+        const d = x[i] - y[i];
+        const v = d * d;
+        const t = s + v;
+        c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+        s = t;
+      }
+      const want = s + c;
+      const got = mse(x, y, { reduction: 'sum' }).value;
+      expect(Math.abs(got - want)).toBeLessThanOrEqual(133 * 2 ** -53 * want);
+      // Every array type takes its own loop; all give the same bits.
+      expect(mse(Float64Array.from(x), Float64Array.from(y), { reduction: 'sum' }).value).toBe(got);
+      expect(mse(Array.from(x), Array.from(y), { reduction: 'sum' }).value).toBe(got);
+      expect(mse(x, Float64Array.from(y), { reduction: 'sum' }).value).toBe(got);
+      const g = mseGrad(x, y, { reduction: 'sum' }).input;
+      expect(mseGrad(Array.from(x), Array.from(y), { reduction: 'sum' }).input).toEqual(g);
+      expect(g[n - 1]).toBe(2 * (x[n - 1] - y[n - 1]));
+    }
+  });
+
+  it('keeps ±∞ and NaN in any block', () => {
+    const x = new Float64Array(3000);
+    const y = new Float64Array(3000);
+    x[2500] = Number.POSITIVE_INFINITY;
+    expect(mse(x, y).value).toBe(Number.POSITIVE_INFINITY);
+    x[10] = Number.NaN;
+    expect(mse(x, y).value).toBeNaN();
+  });
+});
