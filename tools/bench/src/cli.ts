@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchReport, runBench } from './runBench.js';
-import { formatTable } from './table.js';
+import { formatCpuTable, formatTable } from './table.js';
 
 const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json FILE]
                   [--python PATH] [--budget SECONDS] [--install-peers]
@@ -70,6 +70,9 @@ async function main(): Promise<number> {
     `\nlosskit bench${v.quick ? ' (quick sizes)' : ''}: ${m.nproc} CPUs (${m.cpu}), node ${m.node}, torch ${m.torch ?? 'skipped'}, tfjs ${m.tfjs ?? 'skipped'}; median of ${reps} reps; ratios are peer ms / losskit ms (> 1 means losskit is faster)\n\n`,
   );
   process.stdout.write(`${formatTable(report)}\n`);
+  process.stdout.write(
+    `\nCPU time (process user + system per call; ratios = peer / losskit, single-threaded peers):\n\n${formatCpuTable(report)}\n`,
+  );
   for (const s of report.skipped) process.stdout.write(`\n${s}`);
   if (report.skipped.length > 0) process.stdout.write('\n');
   if (v.json !== undefined) {

@@ -4,19 +4,29 @@ export interface Timing {
   median: number;
   /** (max − min) / median: the relative spread of the repetitions. */
   spread: number;
+  /** Median process CPU time (user + system) per repetition, ms, when measured. */
+  cpuMedian?: number;
 }
 
 /** A call slower than this is not repeated as a warm-up: it counts as the first repetition. */
 const SLOW_MS = 2000;
 
 /** Median and relative spread of repetition times. */
-export function summarize(times: number[]): Timing {
+export function summarize(times: number[], cpu?: number[]): Timing {
   const s = [...times].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  const median = s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  const median = medianOf(s);
   const spread = median > 0 ? (s[s.length - 1] - s[0]) / median : 0;
-  return { times, median, spread };
+  const t: Timing = { times, median, spread };
+  if (cpu !== undefined && cpu.length > 0) t.cpuMedian = medianOf([...cpu].sort((a, b) => a - b));
+  return t;
 }
+
+function medianOf(sorted: number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const cpuMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 /** Keeps results alive so the optimiser cannot drop a timed call. */
 export let sink: unknown;
@@ -27,6 +37,7 @@ export let sink: unknown;
  */
 export function measure(fn: () => unknown, reps: number, budgetMs: number, warmups = 2): Timing {
   const times: number[] = [];
+  const cpu: number[] = [];
   let spent = 0;
   for (let w = 0; w < warmups; w++) {
     const t0 = performance.now();
@@ -39,13 +50,15 @@ export function measure(fn: () => unknown, reps: number, budgetMs: number, warmu
     }
   }
   while (times.length < reps && (spent < budgetMs || times.length === 0)) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     sink = fn();
     const dt = performance.now() - t0;
+    cpu.push(cpuMs(process.cpuUsage(c0)));
     times.push(dt);
     spent += dt;
   }
-  return summarize(times);
+  return summarize(times, cpu);
 }
 
 /** {@link measure} for asynchronous work (streams). */

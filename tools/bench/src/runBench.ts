@@ -22,6 +22,11 @@ export interface Result {
   losskit_spread: number;
   /** Repetitions timed for losskit. */
   losskit_reps: number;
+  /**
+   * Median process CPU time per call, ms (losskit and the peers). For single-threaded runs it is
+   * insensitive to other load on the machine; for pytorch-2t it sums both threads.
+   */
+  cpu_ms?: Partial<Record<'losskit' | PeerName, number>>;
   /** Spread and repetitions of each peer. */
   peer_spread: Partial<Record<PeerName, number>>;
   peer_reps: Partial<Record<PeerName, number>>;
@@ -191,12 +196,14 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         peer_spread: {},
         peer_reps: {},
         check: { losskit: firstValue(call()) },
+        cpu_ms: { losskit: lk.cpuMedian },
       };
       if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
       const record = (peer: PeerName, t: Timing) => {
         r.peers[peer] = t.median;
         r.peer_spread[peer] = t.spread;
         r.peer_reps[peer] = t.times.length;
+        if (t.cpuMedian !== undefined) r.cpu_ms = { ...r.cpu_ms, [peer]: t.cpuMedian };
         o.log(`${w.name}: ${peer} ${fmtTiming(t)}`);
       };
       const fail = (peer: PeerName, why: string) => {
@@ -227,7 +234,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
             options: w.options,
           });
           if (a.ok) {
-            record(peer, summarize(a.times_ms));
+            record(peer, summarize(a.times_ms, a.cpu_ms));
             if (r.check !== undefined) r.check.pytorch = a.value;
           } else fail(peer, a.error);
         }

@@ -55,3 +55,24 @@ export function formatTable(report: BenchReport): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * CPU-time ratios (peer CPU ms / losskit CPU ms) for the single-threaded peers: process CPU time
+ * hardly changes when other work shares the machine, so this table is the steadier of the two on
+ * a busy host.
+ */
+export function formatCpuTable(report: BenchReport): string {
+  const peers = ['pytorch-1t', 'tfjs-cpu', 'tfjs-wasm'] as const;
+  const head = ['workload', 'losskit CPU ms', ...peers.map((p) => `${p} CPU ×`)];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const r of report.results) {
+    const own = r.cpu_ms?.losskit;
+    if (own === undefined || !(own > 0)) continue;
+    const cells = peers.map((p) => {
+      const t = r.cpu_ms?.[p];
+      return t === undefined ? '–' : `${(t / own).toFixed(2)}× (${ms(t)})`;
+    });
+    lines.push(`| ${[r.workload, ms(own), ...cells].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}

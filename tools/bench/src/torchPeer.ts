@@ -22,7 +22,7 @@ export interface TorchRequest {
 }
 
 export type TorchAnswer =
-  | { ok: true; times_ms: number[]; value: number }
+  | { ok: true; times_ms: number[]; cpu_ms?: number[]; value: number }
   | { ok: false; error: string };
 
 /**
