@@ -352,6 +352,56 @@ describe('tripletMargin', () => {
     expect(Array.from(bufs.negative, (v) => v + 0)).toEqual([0, -1]);
   });
 
+  it('gives the same from Float32Array inputs (their own loop copies) as from float64 copies', () => {
+    // The p = 1 and p = 2 loops come in a float32 and a float64 copy; float32 → float64 is exact,
+    // so both must give bit-identical results. Odd D exercises the unrolled loops' last column.
+    const rnd = seededRandom(7);
+    for (const cols of [1, 5, 8]) {
+      const rows = 6;
+      const f32 = () => Float32Array.from({ length: rows * cols }, () => rnd() * 4 - 2);
+      const [a, pos, neg] = [f32(), f32(), f32()];
+      const shape = [rows, cols];
+      for (const p of [1, 2, 3]) {
+        for (const swap of [false, true]) {
+          const o = { p, swap, reduction: 'none' as const };
+          const narrow = [{ data: a, shape }, pos, neg] as const;
+          const wide = [
+            { data: Float64Array.from(a), shape },
+            Float64Array.from(pos),
+            Float64Array.from(neg),
+          ] as const;
+          // mixed types are widened to float64 too
+          const mixed = [{ data: a, shape }, Float64Array.from(pos), neg] as const;
+          const v = tripletMargin(...wide, o).value;
+          expect(tripletMargin(...narrow, o).value).toEqual(v);
+          expect(tripletMargin(...mixed, o).value).toEqual(v);
+          const g = tripletMarginGrad(...wide, { p, swap });
+          expect(tripletMarginGrad(...narrow, { p, swap })).toEqual(g);
+          expect(tripletMarginGrad(...mixed, { p, swap })).toEqual(g);
+        }
+      }
+    }
+  });
+
+  it('overwrites stale gradient buffers on every kind of row (active, inactive, rescaled)', () => {
+    // row 0 active, row 1 inactive (margin met), row 2 overflows |a − n|² (the general path)
+    const shape = [3, 2];
+    const a = { data: [0, 0, 0, 0, 0, 0], shape };
+    const pos = [0, 1, 0, 0.1, 1e200, 0];
+    const neg = [0, 1.5, 0, 5, -1e200, 0];
+    for (const p of [1, 2]) {
+      const fresh = tripletMarginGrad(a, pos, neg, { p, margin: 1 });
+      const out = {
+        anchor: new Float64Array(6).fill(9),
+        positive: new Float64Array(6).fill(9),
+        negative: new Float64Array(6).fill(9),
+      };
+      tripletMarginGrad(a, pos, neg, { p, margin: 1, out });
+      expect(out).toEqual(fresh);
+      expect(Array.from(fresh.anchor.subarray(2, 4), (v) => v + 0)).toEqual([0, 0]);
+    }
+  });
+
   it('names the function and argument in its errors', () => {
     expect(() => tripletMargin([0, 0], [0, 1], [1, 1])).toThrow(LossShapeError);
     expect(() => tripletMargin([0, 0], [0, 1], [1, 1])).toThrow(

@@ -24,9 +24,9 @@ export interface TripletMarginOptions<R extends Reduction = Reduction> extends L
 }
 
 interface Prepared {
-  a: ArrayLike<number>;
-  pos: ArrayLike<number>;
-  neg: ArrayLike<number>;
+  a: Float32Array | Float64Array;
+  pos: Float32Array | Float64Array;
+  neg: Float32Array | Float64Array;
   rows: number;
   cols: number;
   margin: number;
@@ -49,6 +49,224 @@ function prepare(
   const swap = booleanOption(fn, 'swap', o.swap, false);
   const [a, pos, neg] = m.data;
   return { a, pos, neg, rows: m.rows, cols: m.cols, margin, p, eps, swap };
+}
+
+// The fast paths, p = 2 and p = 1: both distances of a row, d(a, p) and d(a, n), in one pass that
+// reads each anchor entry once, with two partial sums per distance (two independent add chains).
+// The sums are left in module scratch (fastP, fastN) so the loops allocate nothing. Each comes in
+// a Float32Array and a Float64Array copy (see allFloat32 in embeddingRows.ts): keep the copies of
+// each loop identical. Overflowing or NaN rows are detected afterwards (a sum that is not < ∞)
+// and recomputed by the general path (rowZ), which rescales them and propagates NaN.
+let fastP = 0;
+let fastN = 0;
+let fastS = 0;
+
+/** Σ(aⱼ − pⱼ + e)² into fastP and Σ(aⱼ − nⱼ + e)² into fastN over one row (float32 inputs). */
+function squares32(
+  a: Float32Array,
+  p: Float32Array,
+  n: Float32Array,
+  b: number,
+  cols: number,
+  e: number,
+): void {
+  let p0 = 0;
+  let p1 = 0;
+  let n0 = 0;
+  let n1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const x0 = a[j];
+    const x1 = a[j + 1];
+    const u0 = x0 - p[j] + e;
+    const u1 = x1 - p[j + 1] + e;
+    const v0 = x0 - n[j] + e;
+    const v1 = x1 - n[j + 1] + e;
+    p0 += u0 * u0;
+    p1 += u1 * u1;
+    n0 += v0 * v0;
+    n1 += v1 * v1;
+  }
+  if (j === end) {
+    const u = a[j] - p[j] + e;
+    const v = a[j] - n[j] + e;
+    p0 += u * u;
+    n0 += v * v;
+  }
+  fastP = p0 + p1;
+  fastN = n0 + n1;
+}
+
+/** Σ(aⱼ − pⱼ + e)² into fastP and Σ(aⱼ − nⱼ + e)² into fastN over one row (float64 inputs). */
+function squares64(
+  a: Float64Array,
+  p: Float64Array,
+  n: Float64Array,
+  b: number,
+  cols: number,
+  e: number,
+): void {
+  let p0 = 0;
+  let p1 = 0;
+  let n0 = 0;
+  let n1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const x0 = a[j];
+    const x1 = a[j + 1];
+    const u0 = x0 - p[j] + e;
+    const u1 = x1 - p[j + 1] + e;
+    const v0 = x0 - n[j] + e;
+    const v1 = x1 - n[j + 1] + e;
+    p0 += u0 * u0;
+    p1 += u1 * u1;
+    n0 += v0 * v0;
+    n1 += v1 * v1;
+  }
+  if (j === end) {
+    const u = a[j] - p[j] + e;
+    const v = a[j] - n[j] + e;
+    p0 += u * u;
+    n0 += v * v;
+  }
+  fastP = p0 + p1;
+  fastN = n0 + n1;
+}
+
+/** Σ|aⱼ − pⱼ + e| into fastP and Σ|aⱼ − nⱼ + e| into fastN over one row (float32 inputs). */
+function absSums32(
+  a: Float32Array,
+  p: Float32Array,
+  n: Float32Array,
+  b: number,
+  cols: number,
+  e: number,
+): void {
+  let p0 = 0;
+  let p1 = 0;
+  let n0 = 0;
+  let n1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const x0 = a[j];
+    const x1 = a[j + 1];
+    p0 += Math.abs(x0 - p[j] + e);
+    p1 += Math.abs(x1 - p[j + 1] + e);
+    n0 += Math.abs(x0 - n[j] + e);
+    n1 += Math.abs(x1 - n[j + 1] + e);
+  }
+  if (j === end) {
+    p0 += Math.abs(a[j] - p[j] + e);
+    n0 += Math.abs(a[j] - n[j] + e);
+  }
+  fastP = p0 + p1;
+  fastN = n0 + n1;
+}
+
+/** Σ|aⱼ − pⱼ + e| into fastP and Σ|aⱼ − nⱼ + e| into fastN over one row (float64 inputs). */
+function absSums64(
+  a: Float64Array,
+  p: Float64Array,
+  n: Float64Array,
+  b: number,
+  cols: number,
+  e: number,
+): void {
+  let p0 = 0;
+  let p1 = 0;
+  let n0 = 0;
+  let n1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const x0 = a[j];
+    const x1 = a[j + 1];
+    p0 += Math.abs(x0 - p[j] + e);
+    p1 += Math.abs(x1 - p[j + 1] + e);
+    n0 += Math.abs(x0 - n[j] + e);
+    n1 += Math.abs(x1 - n[j + 1] + e);
+  }
+  if (j === end) {
+    p0 += Math.abs(a[j] - p[j] + e);
+    n0 += Math.abs(a[j] - n[j] + e);
+  }
+  fastP = p0 + p1;
+  fastN = n0 + n1;
+}
+
+/**
+ * The fast paths' distances of row `base` into fastP / fastN: d = √Σ for p = 2, Σ for p = 1.
+ * Returns false when the row needs the general path (a sum that is not finite: overflow or NaN).
+ * With swap, d(p, n) goes to fastS.
+ */
+function fastDistances(q: Prepared, f32: boolean, base: number): boolean {
+  const { p, cols, eps } = q;
+  let ds = 0;
+  if (q.swap) {
+    // d(p, n) through the same loop (as the pair (p, n), (p, n)), so that it is summed in the
+    // same order as the other two distances and a tie d(p, n) = d(a, n) is seen as one.
+    if (p === 2) {
+      if (f32)
+        squares32(
+          q.pos as Float32Array,
+          q.neg as Float32Array,
+          q.neg as Float32Array,
+          base,
+          cols,
+          eps,
+        );
+      else
+        squares64(
+          q.pos as Float64Array,
+          q.neg as Float64Array,
+          q.neg as Float64Array,
+          base,
+          cols,
+          eps,
+        );
+      ds = Math.sqrt(fastP);
+    } else {
+      if (f32)
+        absSums32(
+          q.pos as Float32Array,
+          q.neg as Float32Array,
+          q.neg as Float32Array,
+          base,
+          cols,
+          eps,
+        );
+      else
+        absSums64(
+          q.pos as Float64Array,
+          q.neg as Float64Array,
+          q.neg as Float64Array,
+          base,
+          cols,
+          eps,
+        );
+      ds = fastP;
+    }
+    if (!(ds < Number.POSITIVE_INFINITY)) return false;
+  }
+  fastS = ds;
+  if (p === 2) {
+    if (f32)
+      squares32(q.a as Float32Array, q.pos as Float32Array, q.neg as Float32Array, base, cols, eps);
+    else
+      squares64(q.a as Float64Array, q.pos as Float64Array, q.neg as Float64Array, base, cols, eps);
+    if (!(fastP < Number.POSITIVE_INFINITY && fastN < Number.POSITIVE_INFINITY)) return false;
+    fastP = Math.sqrt(fastP);
+    fastN = Math.sqrt(fastN);
+    return true;
+  }
+  if (f32)
+    absSums32(q.a as Float32Array, q.pos as Float32Array, q.neg as Float32Array, base, cols, eps);
+  else
+    absSums64(q.a as Float64Array, q.pos as Float64Array, q.neg as Float64Array, base, cols, eps);
+  return fastP < Number.POSITIVE_INFINITY && fastN < Number.POSITIVE_INFINITY;
 }
 
 /**
@@ -90,6 +308,58 @@ function dist(
   let s = 0;
   for (let j = base; j < end; j++) s += (Math.abs(x[j] * inv - y[j] * inv + e) / m) ** p;
   return m * s ** (1 / p);
+}
+
+/**
+ * One row of the p = 2 gradient without swap, written (not added): with u = a − p + eps and
+ * v = a − n + eps, ∂/∂a = kp·u − kn·v, ∂/∂p = −kp·u, ∂/∂n = kn·v, where kp = k/d(a, p) and
+ * kn = k/d(a, n) (0 at zero distance). Float32 inputs; keep identical to grad2of64.
+ */
+function grad2of32(
+  a: Float32Array,
+  p: Float32Array,
+  n: Float32Array,
+  b: number,
+  cols: number,
+  e: number,
+  kp: number,
+  kn: number,
+  ga: Float64Array,
+  gp: Float64Array,
+  gn: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const x = a[j];
+    const u = kp * (x - p[j] + e);
+    const v = kn * (x - n[j] + e);
+    ga[j] = u - v;
+    gp[j] = 0 - u; // not −u: u = 0 (a zero distance) gives +0, as the general path
+    gn[j] = v;
+  }
+}
+
+/** {@link grad2of32} for float64 inputs; keep the two identical. */
+function grad2of64(
+  a: Float64Array,
+  p: Float64Array,
+  n: Float64Array,
+  b: number,
+  cols: number,
+  e: number,
+  kp: number,
+  kn: number,
+  ga: Float64Array,
+  gp: Float64Array,
+  gn: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const x = a[j];
+    const u = kp * (x - p[j] + e);
+    const v = kn * (x - n[j] + e);
+    ga[j] = u - v;
+    gp[j] = 0 - u; // not −u: u = 0 (a zero distance) gives +0, as the general path
+    gn[j] = v;
+  }
 }
 
 /**
@@ -232,10 +502,18 @@ export function tripletMargin<R extends Reduction = 'mean'>(
   const q = prepare(fn, anchor, positive, negative, o);
   const { rows, cols } = q;
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  const fast = q.p === 2 || q.p === 1;
+  const f32 = q.a instanceof Float32Array;
+  const { margin, swap } = q;
   let s = 0;
   let c = 0;
   for (let n = 0; n < rows; n++) {
-    const z = rowZ(q, n * cols);
+    const base = n * cols;
+    let z: number;
+    if (fast && fastDistances(q, f32, base)) {
+      // d⁻ = min(d(a, n), d(p, n)) with swap (no NaN here: the sums were finite)
+      z = margin + fastP - (swap && fastS < fastN ? fastS : fastN);
+    } else z = rowZ(q, base);
     const v = Math.max(z, 0); // clamp_min(·, 0) keeping NaN
     if (out !== null) out[n] = v;
     const t = s + v;
@@ -271,13 +549,52 @@ export function tripletMarginGrad(
   const ga = gradBuffer(fn, o.out, 'anchor', size);
   const gp = gradBuffer(fn, o.out, 'positive', size);
   const gn = gradBuffer(fn, o.out, 'negative', size);
-  if (o.out !== undefined) {
-    ga.fill(0);
-    gp.fill(0);
-    gn.fill(0);
-  }
+  const fresh = o.out === undefined; // new buffers are zero already
+  const fast = p === 2 && !swap;
+  const f32 = a instanceof Float32Array;
   for (let n = 0; n < rows; n++) {
     const base = n * cols;
+    if (fast && fastDistances(q, f32, base)) {
+      const k = q.margin + fastP - fastN >= 0 ? (per === null ? scale : scale * per[n]) : 0;
+      // ∂d/∂a = (a − p + eps)/d, and 0 at d = 0 (see addDistGrad); k = 0 writes zeros.
+      const kp = fastP === 0 ? 0 : k / fastP;
+      const kn = fastN === 0 ? 0 : k / fastN;
+      if (f32) {
+        grad2of32(
+          a as Float32Array,
+          pos as Float32Array,
+          neg as Float32Array,
+          base,
+          cols,
+          eps,
+          kp,
+          kn,
+          ga,
+          gp,
+          gn,
+        );
+      } else {
+        grad2of64(
+          a as Float64Array,
+          pos as Float64Array,
+          neg as Float64Array,
+          base,
+          cols,
+          eps,
+          kp,
+          kn,
+          ga,
+          gp,
+          gn,
+        );
+      }
+      continue;
+    }
+    if (!fresh) {
+      ga.fill(0, base, base + cols);
+      gp.fill(0, base, base + cols);
+      gn.fill(0, base, base + cols);
+    }
     if (!(rowZ(q, base) >= 0)) continue;
     const k = per === null ? scale : scale * per[n];
     const inv = rowInv;

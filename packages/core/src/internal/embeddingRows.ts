@@ -5,8 +5,14 @@ import { type FloatView, floatArg, unwrap } from './args.js';
 
 /** Several `[N, D]` inputs of one call, validated to share N and D. */
 export interface EmbeddingRows {
-  /** Flat row-major data of each input, in the order given. */
-  readonly data: ArrayLike<number>[];
+  /**
+   * Flat row-major data of each input, in the order given, all of one type: every input as
+   * given when all are Float32Array or all Float64Array; otherwise each one that is not a
+   * Float64Array is copied into one (exactly: float32 → float64 is lossless). The kernels' hot
+   * loops then come in a Float32Array and a Float64Array copy, each monomorphic (see
+   * {@link allFloat32}).
+   */
+  readonly data: Float32Array[] | Float64Array[];
   readonly rows: number;
   readonly cols: number;
 }
@@ -72,7 +78,7 @@ export function embeddingRows(
       `${names[0]} must be 2-D [N, D]; got shape ${shapeText(views[0])} (pass {data, shape: [N, D]} for at least one input: D cannot be inferred from bare arrays)`,
     );
   }
-  const data: ArrayLike<number>[] = [];
+  const given: ArrayLike<number>[] = [];
   for (let i = 0; i < views.length; i++) {
     const v = views[i];
     const s = v.shape;
@@ -90,9 +96,22 @@ export function embeddingRows(
         `${names[i]} has ${v.data.length} elements but ${from === 'target' ? 'the target implies' : `${from} has`} [${rows}, ${cols}] = ${rows * cols}`,
       );
     }
-    data.push(v.data);
+    given.push(v.data);
   }
+  if (given.every((d) => d instanceof Float32Array)) {
+    return { data: given as Float32Array[], rows, cols };
+  }
+  const data = given.map((d) => (d instanceof Float64Array ? d : Float64Array.from(d)));
   return { data, rows, cols };
+}
+
+/**
+ * Whether {@link EmbeddingRows.data} holds Float32Arrays (else Float64Arrays). A loop body that
+ * sees both types reads its elements through polymorphic loads, ~1.5–2× slower than a body that
+ * only ever sees one: so each hot loop has two textually identical copies, one per type.
+ */
+export function allFloat32(data: Float32Array[] | Float64Array[]): data is Float32Array[] {
+  return data.length > 0 && data[0] instanceof Float32Array;
 }
 
 /** Throws unless the target has one entry per row. */
