@@ -45,6 +45,8 @@ export interface Result {
     heap_max_mb: number;
     heap_end_mb: number;
     samples: number;
+    rss_by_tenth_mb: number[];
+    heap_by_tenth_mb: number[];
   };
   /** Why a peer failed on this workload (it is then absent from `peers`). */
   peer_errors?: Partial<Record<PeerName, string>>;

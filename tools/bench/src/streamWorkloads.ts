@@ -74,6 +74,16 @@ function bareKernel(core: CoreApi, batches: Iterable<RecordBatch>): number {
 
 const MB = 1 / (1 << 20);
 
+/** The maximum of each tenth of a series, rounded to MB. */
+function tenths(a: number[]): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < 10; k++) {
+    const part = a.slice(Math.floor((k * a.length) / 10), Math.floor(((k + 1) * a.length) / 10));
+    if (part.length > 0) out.push(Math.round(Math.max(...part)));
+  }
+  return out;
+}
+
 /**
  * The stream workloads: `runningLoss` against the bare kernel over 64k-row batches; an Arrow IPC
  * stream file into a running cross-entropy (rows/s); memory over a 10M-row stream.
@@ -198,6 +208,8 @@ async function memoryRun(
   let peak = m0.rss;
   let heapMax = m0.heapUsed;
   let samples = 0;
+  const rss: number[] = [];
+  const heap: number[] = [];
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     from(fresh())
@@ -207,6 +219,8 @@ async function memoryRun(
           const m = process.memoryUsage();
           if (m.rss > peak) peak = m.rss;
           if (m.heapUsed > heapMax) heapMax = m.heapUsed;
+          rss.push(m.rss * MB);
+          heap.push(m.heapUsed * MB);
           samples++;
         },
         error: reject,
@@ -224,6 +238,9 @@ async function memoryRun(
     heap_max_mb: heapMax * MB,
     heap_end_mb: m1.heapUsed * MB,
     samples,
+    // Max of each tenth of the run: flat memory shows as flat rows of numbers.
+    rss_by_tenth_mb: tenths(rss),
+    heap_by_tenth_mb: tenths(heap),
   };
   return r;
 }

@@ -18,7 +18,7 @@ function note(r: Result): string {
   if (r.memory !== undefined) {
     const m = r.memory;
     parts.push(
-      `RSS ${m.rss_start_mb.toFixed(0)} → peak ${m.rss_peak_mb.toFixed(0)} → end ${m.rss_end_mb.toFixed(0)} MB, heap max ${m.heap_max_mb.toFixed(0)} MB (${m.samples} samples)`,
+      `RSS ${m.rss_start_mb.toFixed(0)} → peak ${m.rss_peak_mb.toFixed(0)} → end ${m.rss_end_mb.toFixed(0)} MB, heap max ${m.heap_max_mb.toFixed(0)} MB (${m.samples} samples); max per tenth of the run: RSS ${m.rss_by_tenth_mb.join(' ')} MB, heap ${m.heap_by_tenth_mb.join(' ')} MB`,
     );
   }
   const c = r.check;
