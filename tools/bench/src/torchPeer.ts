@@ -35,9 +35,16 @@ export class TorchPeer {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly waiting: ((line: string) => void)[] = [];
   private stderr = '';
+  /** Settles when the worker exits, with an answer saying so. */
+  private readonly exited: Promise<TorchAnswer>;
 
   private constructor(child: ChildProcessWithoutNullStreams) {
     this.child = child;
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) =>
+        resolve({ ok: false, error: `worker exited with ${code}: ${this.stderr.trim()}` }),
+      ),
+    );
     createInterface({ input: child.stdout }).on('line', (l) => this.waiting.shift()?.(l));
     child.stderr.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-2000);
@@ -84,12 +91,7 @@ export class TorchPeer {
     if (this.child.exitCode !== null) {
       return { ok: false, error: `worker exited (${this.stderr.trim()})` };
     }
-    const exited = new Promise<TorchAnswer>((resolve) =>
-      this.child.once('exit', (code) =>
-        resolve({ ok: false, error: `worker exited with ${code}: ${this.stderr.trim()}` }),
-      ),
-    );
-    return (await Promise.race([this.ask({ op: 'run', ...req }), exited])) as TorchAnswer;
+    return (await Promise.race([this.ask({ op: 'run', ...req }), this.exited])) as TorchAnswer;
   }
 
   close(): void {
