@@ -2,11 +2,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { type BenchReport, runBench } from './runBench.js';
+import { type BenchReport, PEERS, type PeerName, runBench } from './runBench.js';
 import { formatCpuTable, formatTable } from './table.js';
 
 const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json FILE]
-                  [--python PATH] [--budget SECONDS] [--install-peers]
+                  [--python PATH] [--budget SECONDS] [--peers LIST] [--install-peers]
 
   --quick          small sizes (a CI-speed smoke run)
   --reps N         timed repetitions per peer and workload (default 5)
@@ -14,6 +14,7 @@ const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json
   --json FILE      also write {"results": [{workload, losskit_ms, peers}]} to FILE
   --python PATH    the Python with torch for the PyTorch peer (default /usr/bin/python3)
   --budget S       stop repeating a peer on a workload after S seconds (default 30)
+  --peers LIST     only these peers, comma-separated (default all: ${PEERS.join(',')})
   --install-peers  when \`import torch\` fails and we are root: apt-get install python3-torch`;
 
 function cpuModel(): string {
@@ -47,6 +48,12 @@ async function main(): Promise<number> {
     process.stderr.write(`--budget must be a positive number of seconds, got ${v.budget}\n`);
     return 2;
   }
+  const peers = v.peers?.split(',').map((p) => p.trim()) as PeerName[] | undefined;
+  const unknown = peers?.filter((p) => !(PEERS as readonly string[]).includes(p)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`--peers: unknown ${unknown.join(', ')}; known: ${PEERS.join(', ')}\n`);
+    return 2;
+  }
   const python = v.python ?? '/usr/bin/python3';
   if (!existsSync(python)) process.stderr.write(`note: ${python} does not exist\n`);
   const report: BenchReport = await runBench({
@@ -55,6 +62,7 @@ async function main(): Promise<number> {
     only: v.only,
     python,
     installPeers: v['install-peers'] ?? false,
+    peers,
     budgetMs: budget * 1000,
     tmpDir: '',
     log: (line) => process.stderr.write(`${line}\n`),
@@ -91,6 +99,7 @@ function parse() {
       json: { type: 'string' },
       python: { type: 'string' },
       budget: { type: 'string' },
+      peers: { type: 'string' },
       'install-peers': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

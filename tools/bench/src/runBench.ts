@@ -65,6 +65,8 @@ export interface BenchOptions {
   installPeers: boolean;
   /** Per peer and workload: stop repeating once this much time is spent (ms). */
   budgetMs: number;
+  /** Run only these peers (default all). */
+  peers?: readonly PeerName[];
   /** A scratch folder for the data files (set by runBench). */
   tmpDir: string;
   log: (line: string) => void;
@@ -215,6 +217,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       if (tfjs !== null && w.tfjs !== undefined) {
         for (const b of tfjs.backends) {
           const peer = `tfjs-${b}` as const;
+          if (o.peers !== undefined && !o.peers.includes(peer)) continue;
           try {
             await tfjs.tf.setBackend(b);
             record(peer, runTfjs(tfjs.tf, b, w, inputs, o));
@@ -227,6 +230,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         const arrays = writeArrays(tmp, inputs);
         for (const threads of [1, 2] as const) {
           const peer = `pytorch-${threads}t` as const;
+          if (o.peers !== undefined && !o.peers.includes(peer)) continue;
           const a = await torch.run({
             workload: w.grad ? `${w.kernel}Grad` : w.kernel,
             threads,
