@@ -188,4 +188,42 @@ describe('sigmoidFocal', () => {
     expect(sigmoidFocalInfo.inputs.map((i) => i.name)).toEqual(['input', 'target']);
     expect(sigmoidFocalInfo.gradient).toBeDefined();
   });
+
+  it('agrees with the direct formula on every array type, across blocks with non-finite values', () => {
+    // 3000 elements span three of the kernel's 1024-element blocks; a non-finite input in the
+    // middle one sends that block to the exact fallback loop.
+    const n = 3000;
+    const x = Float64Array.from({ length: n }, (_, i) => 4 * Math.sin(i * 1.7));
+    const y = Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0.3 : i % 2));
+    const ref = (xi: number, yi: number) => {
+      const p = 1 / (1 + Math.exp(-xi));
+      const ce = yi * Math.log1p(Math.exp(-xi)) + (1 - yi) * Math.log1p(Math.exp(xi));
+      const u = p * (1 - yi) + (1 - p) * yi;
+      return (0.25 * yi + 0.75 * (1 - yi)) * u * u * ce;
+    };
+    const opts = {};
+    for (const [xs, ys] of [
+      [x, y],
+      [Float32Array.from(x), Float32Array.from(y)],
+      [Array.from(x), Array.from(y)],
+    ] as const) {
+      const xa = Float64Array.from(xs as ArrayLike<number>);
+      const ya = Float64Array.from(ys as ArrayLike<number>);
+      const want = xa.map((xi, i) => ref(xi, ya[i]));
+      const none = sigmoidFocal(xs, ys, { ...opts, reduction: 'none' }).value;
+      expect(worstRatio(none, want, 1e-13, 1e-300)).toBeLessThanOrEqual(1);
+      const sum = sigmoidFocal(xs, ys, { ...opts, reduction: 'sum' }).value;
+      const total = want.reduce((a, b) => a + b, 0);
+      expect(Math.abs(sum - total)).toBeLessThanOrEqual(1e-13 * Math.abs(total));
+      const bad = Array.from(xa);
+      bad[1500] = Number.NaN;
+      const wantBad = ref(bad[1500], ya[1500]);
+      const r = sigmoidFocal(bad, Array.from(ya), { ...opts, reduction: 'none' });
+      expect(r.value[1500]).toBe(wantBad);
+      expect(
+        worstRatio(r.value.subarray(0, 1500), want.subarray(0, 1500), 1e-13, 1e-300),
+      ).toBeLessThanOrEqual(1);
+      expect(r.sumValue).toBe(Number.isNaN(wantBad) ? Number.NaN : wantBad + total - want[1500]);
+    }
+  });
 });
