@@ -185,4 +185,39 @@ describe('multiMargin', () => {
       { numRuns: 50 },
     );
   });
+
+  it('agrees with the direct formula on every array type, p = 1 and 2, with NaN/∞ rows', () => {
+    const rows = 700;
+    const cols = 7;
+    const x = Float64Array.from({ length: rows * cols }, (_, i) => 2 * Math.sin(i * 1.3));
+    const y = Int32Array.from({ length: rows }, (_, n) => (n * 5) % cols);
+    x[300 * cols + 2] = Number.NaN; // a NaN hinge is skipped, as PyTorch's z > 0 does
+    x[301 * cols + 1] = Number.POSITIVE_INFINITY;
+    const direct = (xs: ArrayLike<number>, p: number) =>
+      Float64Array.from({ length: rows }, (_, n) => {
+        let h = 0;
+        for (let j = 0; j < cols; j++) {
+          if (j === y[n]) continue;
+          const z = 0.7 - xs[n * cols + y[n]] + xs[n * cols + j];
+          if (z > 0) h += z ** p;
+        }
+        return h / cols;
+      });
+    for (const p of [1, 2] as const) {
+      for (const xs of [x, Float32Array.from(x), Array.from(x)]) {
+        const want = direct(xs, p);
+        const shaped = { data: xs, shape: [rows, cols] };
+        const none = multiMargin(shaped, y, { p, margin: 0.7, reduction: 'none' }).value;
+        expect(Array.from(none)).toEqual(Array.from(want));
+        expect(none[301]).toBe(Number.POSITIVE_INFINITY);
+        const fin = multiMargin(
+          { data: xs.slice(0, 300 * cols), shape: [300, cols] },
+          y.subarray(0, 300),
+          { p, margin: 0.7, reduction: 'sum' },
+        ).value;
+        const total = want.subarray(0, 300).reduce((a, b) => a + b, 0);
+        expect(Math.abs(fin - total)).toBeLessThanOrEqual(1e-13 * total);
+      }
+    }
+  });
 });
