@@ -13,7 +13,11 @@ import {
   vectorOption,
 } from './internal/args.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
-import { rowShiftedSums, rowSoftmaxNumerators } from './internal/softmaxRows.js';
+import {
+  crossEntropyIndexRows,
+  rowShiftedSums,
+  rowSoftmaxNumerators,
+} from './internal/softmaxRows.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -115,8 +119,6 @@ function prepare(
 
 /** Rows per chunk of the per-row scratch (shifts, exp-sums): 2 × 8 KiB, reused. */
 const CHUNK = 1024;
-/** A run of row exp-sums (each < 2¹⁰⁰) is logged once its product reaches this. */
-const RUN_LIMIT = 2 ** 900;
 
 /**
  * Cross-entropy between logits `input` `[N, C]` and `target`: class indices `[N]` or class
@@ -152,55 +154,20 @@ export function crossEntropy<R extends Reduction = 'mean'>(
   let c = 0;
   let den = 0;
   let ignored = 0;
-  // Row exp-sums a chunk at a time (internal/softmaxRows.ts: one exp per logit, loops specialised
-  // by array type): lseₙ = shiftₙ + log sumₙ.
-  const shift = new Float64Array(Math.min(rows, CHUNK));
-  const sums = new Float64Array(Math.min(rows, CHUNK));
   if (p.index !== null && w === undefined && eps === 0 && out === null) {
-    // The common case, unweighted index targets: Σₙ ℓₙ = Σₙ (shiftₙ − xₙ,yₙ) + Σₙ log sumₙ, and
-    // Σ log sumₙ = log Π sumₙ: one log per run of rows instead of one per row (Math.log is a
-    // call into C++ that costs as much as the row's ten exps). Each sumₙ ∈ [1, 2¹⁰⁰), so a run is
-    // closed before its product could pass 2¹⁰⁰⁰. Error: a run of g rows has g roundings in the
-    // product (relative ≤ g·u, i.e. ≤ g·u absolute in its log) and one in the log (≤ u·|log Π|
-    // ≤ 694u); per row that is ≤ u + u·log sumₙ on average, no worse than a log per row.
-    const index = p.index;
-    let lp = 0;
-    let lc = 0;
-    let prod = 1;
-    for (let n0 = 0; n0 < rows; n0 += CHUNK) {
-      const n1 = Math.min(rows, n0 + CHUNK);
-      rowShiftedSums(x, n0, n1, cols, shift, sums);
-      for (let n = n0; n < n1; n++) {
-        const y = index[n];
-        if (y === p.ignoreIndex) {
-          ignored++;
-          continue;
-        }
-        const v = shift[n - n0] - x[n * cols + y];
-        const t = s + v;
-        c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-        s = t;
-        if (prod >= RUN_LIMIT) {
-          const l = Math.log(prod);
-          const u = lp + l;
-          lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
-          lp = u;
-          prod = 1;
-        }
-        prod *= sums[n - n0];
-      }
-    }
+    // The common case, unweighted index targets, in one fused pass (one exp per logit, one log
+    // per run of rows; see internal/softmaxRows.ts).
+    const acc = new Float64Array(3);
+    crossEntropyIndexRows(x, p.index, 0, rows, cols, p.ignoreIndex, acc);
+    s = acc[0];
+    c = acc[1];
+    ignored = acc[2];
     den = rows - ignored;
-    const l = Math.log(prod);
-    const u = lp + l;
-    lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
-    lp = u;
-    // Two compensated sums, added as one: (s + c) + (lp + lc).
-    const t = s + lp;
-    c += Math.abs(s) >= Math.abs(lp) ? s - t + lp : lp - t + s;
-    s = t;
-    c += lc;
   } else {
+    // Row exp-sums a chunk at a time (internal/softmaxRows.ts: one exp per logit, loops
+    // specialised by array type): lseₙ = shiftₙ + log sumₙ.
+    const shift = new Float64Array(Math.min(rows, CHUNK));
+    const sums = new Float64Array(Math.min(rows, CHUNK));
     for (let n0 = 0; n0 < rows; n0 += CHUNK) {
       const n1 = Math.min(rows, n0 + CHUNK);
       rowShiftedSums(x, n0, n1, cols, shift, sums);

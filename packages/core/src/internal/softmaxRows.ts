@@ -369,3 +369,256 @@ function numAny(
       (bad & -4096) === 0 && sr < 1e6 && s < SHIFT_LIMIT ? s : exactNumerators(x, b, cols, e);
   }
 }
+
+/** A run of row exp-sums (each < 2¹⁰⁰) is logged once its product reaches this. */
+const RUN_LIMIT = 2 ** 900;
+
+/**
+ * Unweighted cross-entropy with class-index targets over rows `r0 ≤ n < r1`, fused in one pass:
+ * `acc[0] + acc[1]` = Σₙ (lseₙ − xₙ,yₙ) as a compensated pair, `acc[2]` = rows whose target is
+ * `ignoreIndex` (skipped). With lseₙ = mₙ + log Σₙ (shift as above), the sum is
+ * Σₙ (mₙ − xₙ,yₙ) + Σₙ log Σₙ, and Σₙ log Σₙ = log Πₙ Σₙ: one log per run of rows instead of one
+ * per row (Math.log is a call into C++ that costs as much as a row's ten exps). Each Σₙ ∈ [1,
+ * 2¹⁰⁰), so a run is closed before its product could pass 2¹⁰⁰⁰. Error: a run of g rows has g
+ * roundings in the product (≤ g·u absolute in its log) and one in the log (≤ u·|log Π| ≤ 694u);
+ * per row that is ≤ u + u·log Σₙ on average, no worse than a log per row. mₙ − xₙ,yₙ is exact for
+ * float32 logits. Fallback rows add their exact lse − xₙ,yₙ directly.
+ */
+export function crossEntropyIndexRows(
+  x: ArrayLike<number>,
+  index: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  cols: number,
+  ignoreIndex: number,
+  acc: Float64Array,
+): void {
+  if (x instanceof Float32Array) ceF32(x, index, r0, r1, cols, ignoreIndex, acc);
+  else if (x instanceof Float64Array) ceF64(x, index, r0, r1, cols, ignoreIndex, acc);
+  else ceAny(x, index, r0, r1, cols, ignoreIndex, acc);
+}
+
+function ceF32(
+  x: Float32Array,
+  index: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  cols: number,
+  ignoreIndex: number,
+  acc: Float64Array,
+): void {
+  const T = EXP_T;
+  const P = EXP_P;
+  const hi = LN2_HI_64;
+  const lo = LN2_LO_64;
+  const l2e = LOG2E_64;
+  const off = OFFSET;
+  const zero = P_ZERO;
+  let s = 0;
+  let c = 0;
+  let lp = 0;
+  let lc = 0;
+  let prod = 1;
+  let ignored = 0;
+  for (let n = r0; n < r1; n++) {
+    const y = index[n];
+    if (y === ignoreIndex) {
+      ignored++;
+      continue;
+    }
+    const b = n * cols;
+    const m = x[b];
+    let rs = 0;
+    let sr = 0;
+    let bad = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = x[b + j] - m;
+      const kk = (off + 0.5 - v * l2e) | 0;
+      const k = kk - off;
+      const r = v + k * hi + k * lo;
+      const r2 = r * r;
+      const i = (k >> 6) + zero;
+      bad |= i;
+      sr += r2;
+      rs +=
+        (1 + r + r2 * (1 / 2 + r * (1 / 6) + r2 * (1 / 24 + r * (1 / 120)))) *
+        T[kk & 63] *
+        P[i & 4095];
+    }
+    let v: number;
+    if ((bad & -4096) === 0 && sr < 1e6 && rs < SHIFT_LIMIT) {
+      v = m - x[b + y];
+      if (prod >= RUN_LIMIT) {
+        const l = Math.log(prod);
+        const u = lp + l;
+        lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+        lp = u;
+        prod = 1;
+      }
+      prod *= rs;
+    } else v = exactLse(x, b, cols) - x[b + y];
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  const l = Math.log(prod);
+  const u = lp + l;
+  lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+  lp = u;
+  // The two compensated sums, added as one: (s + c) + (lp + lc).
+  const t = s + lp;
+  c += Math.abs(s) >= Math.abs(lp) ? s - t + lp : lp - t + s;
+  acc[0] = t;
+  acc[1] = c + lc;
+  acc[2] = ignored;
+}
+
+function ceF64(
+  x: Float64Array,
+  index: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  cols: number,
+  ignoreIndex: number,
+  acc: Float64Array,
+): void {
+  const T = EXP_T;
+  const P = EXP_P;
+  const hi = LN2_HI_64;
+  const lo = LN2_LO_64;
+  const l2e = LOG2E_64;
+  const off = OFFSET;
+  const zero = P_ZERO;
+  let s = 0;
+  let c = 0;
+  let lp = 0;
+  let lc = 0;
+  let prod = 1;
+  let ignored = 0;
+  for (let n = r0; n < r1; n++) {
+    const y = index[n];
+    if (y === ignoreIndex) {
+      ignored++;
+      continue;
+    }
+    const b = n * cols;
+    const m = x[b];
+    let rs = 0;
+    let sr = 0;
+    let bad = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = x[b + j] - m;
+      const kk = (off + 0.5 - v * l2e) | 0;
+      const k = kk - off;
+      const r = v + k * hi + k * lo;
+      const r2 = r * r;
+      const i = (k >> 6) + zero;
+      bad |= i;
+      sr += r2;
+      rs +=
+        (1 + r + r2 * (1 / 2 + r * (1 / 6) + r2 * (1 / 24 + r * (1 / 120)))) *
+        T[kk & 63] *
+        P[i & 4095];
+    }
+    let v: number;
+    if ((bad & -4096) === 0 && sr < 1e6 && rs < SHIFT_LIMIT) {
+      v = m - x[b + y];
+      if (prod >= RUN_LIMIT) {
+        const l = Math.log(prod);
+        const u = lp + l;
+        lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+        lp = u;
+        prod = 1;
+      }
+      prod *= rs;
+    } else v = exactLse(x, b, cols) - x[b + y];
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  const l = Math.log(prod);
+  const u = lp + l;
+  lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+  lp = u;
+  // The two compensated sums, added as one: (s + c) + (lp + lc).
+  const t = s + lp;
+  c += Math.abs(s) >= Math.abs(lp) ? s - t + lp : lp - t + s;
+  acc[0] = t;
+  acc[1] = c + lc;
+  acc[2] = ignored;
+}
+
+function ceAny(
+  x: ArrayLike<number>,
+  index: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  cols: number,
+  ignoreIndex: number,
+  acc: Float64Array,
+): void {
+  const T = EXP_T;
+  const P = EXP_P;
+  const hi = LN2_HI_64;
+  const lo = LN2_LO_64;
+  const l2e = LOG2E_64;
+  const off = OFFSET;
+  const zero = P_ZERO;
+  let s = 0;
+  let c = 0;
+  let lp = 0;
+  let lc = 0;
+  let prod = 1;
+  let ignored = 0;
+  for (let n = r0; n < r1; n++) {
+    const y = index[n];
+    if (y === ignoreIndex) {
+      ignored++;
+      continue;
+    }
+    const b = n * cols;
+    const m = x[b];
+    let rs = 0;
+    let sr = 0;
+    let bad = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = x[b + j] - m;
+      const kk = (off + 0.5 - v * l2e) | 0;
+      const k = kk - off;
+      const r = v + k * hi + k * lo;
+      const r2 = r * r;
+      const i = (k >> 6) + zero;
+      bad |= i;
+      sr += r2;
+      rs +=
+        (1 + r + r2 * (1 / 2 + r * (1 / 6) + r2 * (1 / 24 + r * (1 / 120)))) *
+        T[kk & 63] *
+        P[i & 4095];
+    }
+    let v: number;
+    if ((bad & -4096) === 0 && sr < 1e6 && rs < SHIFT_LIMIT) {
+      v = m - x[b + y];
+      if (prod >= RUN_LIMIT) {
+        const l = Math.log(prod);
+        const u = lp + l;
+        lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+        lp = u;
+        prod = 1;
+      }
+      prod *= rs;
+    } else v = exactLse(x, b, cols) - x[b + y];
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  const l = Math.log(prod);
+  const u = lp + l;
+  lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+  lp = u;
+  // The two compensated sums, added as one: (s + c) + (lp + lc).
+  const t = s + lp;
+  c += Math.abs(s) >= Math.abs(lp) ? s - t + lp : lp - t + s;
+  acc[0] = t;
+  acc[1] = c + lc;
+  acc[2] = ignored;
+}
