@@ -228,6 +228,30 @@ describe('contrastive', () => {
     expect(Array.from(b2)).toEqual([6, 8]);
   });
 
+  it('gives the same from Float32Array inputs (their own loop copies) as from float64 copies', () => {
+    // The row loops come in a float32 and a float64 copy; float32 → float64 is exact, so both
+    // must give bit-identical results. Odd D exercises the unrolled loops' last column.
+    const rnd = seededRandom(11);
+    for (const cols of [1, 5, 8]) {
+      const rows = 7;
+      const f32 = () => Float32Array.from({ length: rows * cols }, () => rnd() * 2 - 1);
+      const x1 = f32();
+      const x2 = f32();
+      const y = Float64Array.from({ length: rows }, () => (rnd() < 0.5 ? 0 : 1));
+      const shape = [rows, cols];
+      const o = { ...{ margin: 2 }, reduction: 'none' as const };
+      const narrow = [{ data: x1, shape }, x2, y] as const;
+      const wide = [{ data: Float64Array.from(x1), shape }, Float64Array.from(x2), y] as const;
+      const mixed = [{ data: x1, shape }, Float64Array.from(x2), y] as const;
+      const v = contrastive(...wide, o).value;
+      expect(contrastive(...narrow, o).value).toEqual(v);
+      expect(contrastive(...mixed, o).value).toEqual(v);
+      const g = contrastiveGrad(...wide, { margin: 2 });
+      expect(contrastiveGrad(...narrow, { margin: 2 })).toEqual(g);
+      expect(contrastiveGrad(...mixed, { margin: 2 })).toEqual(g);
+    }
+  });
+
   it('names the function and argument in its errors; ±1 labels are a range error', () => {
     expect(() => contrastive([0, 0, 0, 0], [1, 1, 1, 1], [1, -1])).toThrow(LossRangeError);
     expect(() => contrastive([0, 0, 0, 0], [1, 1, 1, 1], [1, -1])).toThrow(

@@ -22,8 +22,8 @@ export interface ContrastiveOptions<R extends Reduction = Reduction> extends Los
 }
 
 interface Prepared {
-  x1: ArrayLike<number>;
-  x2: ArrayLike<number>;
+  x1: Float32Array | Float64Array;
+  x2: Float32Array | Float64Array;
   y: ArrayLike<number>;
   rows: number;
   cols: number;
@@ -60,20 +60,81 @@ function prepare(
   return { x1: m.data[0], x2: m.data[1], y, rows: m.rows, cols: m.cols, margin, eps };
 }
 
-/** Σⱼ (x1ⱼ − x2ⱼ + eps)² over one row: the squared distance d². */
-function rowSquared(
-  x1: ArrayLike<number>,
-  x2: ArrayLike<number>,
-  base: number,
-  cols: number,
-  eps: number,
-): number {
-  let s = 0;
-  for (let j = base, end = base + cols; j < end; j++) {
-    const d = x1[j] - x2[j] + eps;
-    s += d * d;
+// The row loops come in a Float32Array and a Float64Array copy, each monomorphic (see allFloat32
+// in embeddingRows.ts): keep the copies identical.
+
+/** Σⱼ (x1ⱼ − x2ⱼ + eps)² over one row, the squared distance d², in two partial sums (float32). */
+function squares32(x1: Float32Array, x2: Float32Array, b: number, cols: number, e: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const u = x1[j] - x2[j] + e;
+    const v = x1[j + 1] - x2[j + 1] + e;
+    s0 += u * u;
+    s1 += v * v;
   }
-  return s;
+  if (j === end) {
+    const u = x1[j] - x2[j] + e;
+    s0 += u * u;
+  }
+  return s0 + s1;
+}
+
+/** {@link squares32} for float64 inputs; keep the two identical. */
+function squares64(x1: Float64Array, x2: Float64Array, b: number, cols: number, e: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const u = x1[j] - x2[j] + e;
+    const v = x1[j + 1] - x2[j + 1] + e;
+    s0 += u * u;
+    s1 += v * v;
+  }
+  if (j === end) {
+    const u = x1[j] - x2[j] + e;
+    s0 += u * u;
+  }
+  return s0 + s1;
+}
+
+/** Writes g1 = k·(x1 − x2 + eps) and g2 = −g1 over one row (float32 inputs). */
+function writeGrad32(
+  x1: Float32Array,
+  x2: Float32Array,
+  b: number,
+  cols: number,
+  e: number,
+  k: number,
+  g1: Float64Array,
+  g2: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const g = k * (x1[j] - x2[j] + e);
+    g1[j] = g;
+    g2[j] = -g;
+  }
+}
+
+/** {@link writeGrad32} for float64 inputs; keep the two identical. */
+function writeGrad64(
+  x1: Float64Array,
+  x2: Float64Array,
+  b: number,
+  cols: number,
+  e: number,
+  k: number,
+  g1: Float64Array,
+  g2: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const g = k * (x1[j] - x2[j] + e);
+    g1[j] = g;
+    g2[j] = -g;
+  }
 }
 
 /**
@@ -104,11 +165,14 @@ export function contrastive<R extends Reduction = 'mean'>(
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const { x1, x2, y, rows, cols, margin, eps } = prepare(fn, input1, input2, target, o);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  const f32 = x1 instanceof Float32Array;
   let s = 0;
   let c = 0;
   for (let n = 0; n < rows; n++) {
     const yn = y[n];
-    const d2 = rowSquared(x1, x2, n * cols, cols, eps);
+    const d2 = f32
+      ? squares32(x1, x2 as Float32Array, n * cols, cols, eps)
+      : squares64(x1 as Float64Array, x2 as Float64Array, n * cols, cols, eps);
     // y·d² uses the sum of squares directly (d² overflows to ∞ only where it truly exceeds
     // float64); the terms are skipped at y = 0 and y = 1 so that 0·∞ never makes a NaN.
     let v = yn === 0 ? 0 : yn * d2;
@@ -145,13 +209,18 @@ export function contrastiveGrad(
   const [scale, per] = gradScale(fn, reduction, rows, rows, g, rows);
   const g1 = gradBuffer(fn, o.out, 'input1', rows * cols);
   const g2 = gradBuffer(fn, o.out, 'input2', rows * cols);
+  const f32 = x1 instanceof Float32Array;
   for (let n = 0; n < rows; n++) {
     const base = n * cols;
     const end = base + cols;
     const yn = y[n];
     let coef = yn;
     if (yn !== 1) {
-      const d = Math.sqrt(rowSquared(x1, x2, base, cols, eps));
+      const d = Math.sqrt(
+        f32
+          ? squares32(x1, x2 as Float32Array, base, cols, eps)
+          : squares64(x1 as Float64Array, x2 as Float64Array, base, cols, eps),
+      );
       const h = margin - d;
       if (h > 0 && d > 0) coef -= ((1 - yn) * h) / d;
     }
@@ -165,11 +234,8 @@ export function contrastiveGrad(
       }
       continue;
     }
-    for (let j = base; j < end; j++) {
-      const gj = k * (x1[j] - x2[j] + eps);
-      g1[j] = gj;
-      g2[j] = -gj;
-    }
+    if (f32) writeGrad32(x1, x2 as Float32Array, base, cols, eps, k, g1, g2);
+    else writeGrad64(x1 as Float64Array, x2 as Float64Array, base, cols, eps, k, g1, g2);
   }
   return { input1: g1, input2: g2 };
 }

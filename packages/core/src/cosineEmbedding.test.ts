@@ -253,6 +253,30 @@ describe('cosineEmbedding', () => {
     expect(Array.from(b1)).toEqual([0, 1 / Math.sqrt((1 + 1e-12) * (1 + 1e-12))]);
   });
 
+  it('gives the same from Float32Array inputs (their own loop copies) as from float64 copies', () => {
+    // The row loops come in a float32 and a float64 copy; float32 → float64 is exact, so both
+    // must give bit-identical results. Odd D exercises the unrolled loops' last column.
+    const rnd = seededRandom(11);
+    for (const cols of [1, 5, 8]) {
+      const rows = 7;
+      const f32 = () => Float32Array.from({ length: rows * cols }, () => rnd() * 2 - 1);
+      const x1 = f32();
+      const x2 = f32();
+      const y = Float64Array.from({ length: rows }, () => (rnd() < 0.5 ? -1 : 1));
+      const shape = [rows, cols];
+      const o = { ...{ margin: -0.2 }, reduction: 'none' as const };
+      const narrow = [{ data: x1, shape }, x2, y] as const;
+      const wide = [{ data: Float64Array.from(x1), shape }, Float64Array.from(x2), y] as const;
+      const mixed = [{ data: x1, shape }, Float64Array.from(x2), y] as const;
+      const v = cosineEmbedding(...wide, o).value;
+      expect(cosineEmbedding(...narrow, o).value).toEqual(v);
+      expect(cosineEmbedding(...mixed, o).value).toEqual(v);
+      const g = cosineEmbeddingGrad(...wide, { margin: -0.2 });
+      expect(cosineEmbeddingGrad(...narrow, { margin: -0.2 })).toEqual(g);
+      expect(cosineEmbeddingGrad(...mixed, { margin: -0.2 })).toEqual(g);
+    }
+  });
+
   it('names the function and argument in its errors', () => {
     expect(() => cosineEmbedding([1, 2, 3], [1, 2, 3], [1, 1])).toThrow(LossShapeError);
     expect(() => cosineEmbedding([1, 2, 3], [1, 2, 3], [1, 1])).toThrow(

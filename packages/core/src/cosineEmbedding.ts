@@ -22,8 +22,8 @@ export interface CosineEmbeddingOptions<R extends Reduction = Reduction> extends
 const EPSILON = 1e-12;
 
 interface Prepared {
-  x1: ArrayLike<number>;
-  x2: ArrayLike<number>;
+  x1: Float32Array | Float64Array;
+  x2: Float32Array | Float64Array;
   y: ArrayLike<number>;
   rows: number;
   cols: number;
@@ -50,6 +50,119 @@ let rowAlpha = 0;
 let rowBeta1 = 0;
 let rowBeta2 = 0;
 
+// P = x1·x2, A = |x1|², B = |x2|² of one row, left in module scratch. Two partial sums each
+// (independent add chains); a Float32Array and a Float64Array copy, each monomorphic (see
+// allFloat32 in embeddingRows.ts): keep the two identical.
+let sumP = 0;
+let sumA = 0;
+let sumB = 0;
+
+function sums32(x1: Float32Array, x2: Float32Array, b: number, cols: number): void {
+  let p0 = 0;
+  let p1 = 0;
+  let a0 = 0;
+  let a1 = 0;
+  let b0 = 0;
+  let b1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const u0 = x1[j];
+    const u1 = x1[j + 1];
+    const v0 = x2[j];
+    const v1 = x2[j + 1];
+    p0 += u0 * v0;
+    p1 += u1 * v1;
+    a0 += u0 * u0;
+    a1 += u1 * u1;
+    b0 += v0 * v0;
+    b1 += v1 * v1;
+  }
+  if (j === end) {
+    const u = x1[j];
+    const v = x2[j];
+    p0 += u * v;
+    a0 += u * u;
+    b0 += v * v;
+  }
+  sumP = p0 + p1;
+  sumA = a0 + a1;
+  sumB = b0 + b1;
+}
+
+function sums64(x1: Float64Array, x2: Float64Array, b: number, cols: number): void {
+  let p0 = 0;
+  let p1 = 0;
+  let a0 = 0;
+  let a1 = 0;
+  let b0 = 0;
+  let b1 = 0;
+  const end = b + cols - 1;
+  let j = b;
+  for (; j < end; j += 2) {
+    const u0 = x1[j];
+    const u1 = x1[j + 1];
+    const v0 = x2[j];
+    const v1 = x2[j + 1];
+    p0 += u0 * v0;
+    p1 += u1 * v1;
+    a0 += u0 * u0;
+    a1 += u1 * u1;
+    b0 += v0 * v0;
+    b1 += v1 * v1;
+  }
+  if (j === end) {
+    const u = x1[j];
+    const v = x2[j];
+    p0 += u * v;
+    a0 += u * u;
+    b0 += v * v;
+  }
+  sumP = p0 + p1;
+  sumA = a0 + a1;
+  sumB = b0 + b1;
+}
+
+/** Writes g1 = α·x2 − β1·x1 and g2 = α·x1 − β2·x2 over one row (float32 inputs). */
+function writeGrad32(
+  x1: Float32Array,
+  x2: Float32Array,
+  b: number,
+  cols: number,
+  alpha: number,
+  beta1: number,
+  beta2: number,
+  g1: Float64Array,
+  g2: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const u = x1[j];
+    const v = x2[j];
+    g1[j] = alpha * v - beta1 * u;
+    g2[j] = alpha * u - beta2 * v;
+  }
+}
+
+/** {@link writeGrad32} for float64 inputs; keep the two identical. */
+function writeGrad64(
+  x1: Float64Array,
+  x2: Float64Array,
+  b: number,
+  cols: number,
+  alpha: number,
+  beta1: number,
+  beta2: number,
+  g1: Float64Array,
+  g2: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const u = x1[j];
+    const v = x2[j];
+    g1[j] = alpha * v - beta1 * u;
+    g2[j] = alpha * u - beta2 * v;
+  }
+}
+
 /**
  * cos = P / √(A·B) with P = x1·x2, A = |x1|² + ε, B = |x2|² + ε (PyTorch's EPSILON handling: a
  * zero row has A = ε > 0, so cos = 0 and every gradient is finite, never NaN).
@@ -60,17 +173,17 @@ let rowBeta2 = 0;
  * x = s·x′, P = s1·s2·P′, A = s1²·(|x1′|² + ε/s1²) =: s1²·A″, B = s2²·B″, D = s1·s2·√(A″B″),
  * so cos = P′/√(A″·B″), α = 1/(s1·s2·D′), β1 = P′/(A″·D′·s1²), β2 = P′/(B″·D′·s2²): all finite.
  */
-function rowCos(x1: ArrayLike<number>, x2: ArrayLike<number>, base: number, cols: number): number {
-  let p = 0;
-  let a = 0;
-  let b = 0;
-  for (let j = base, end = base + cols; j < end; j++) {
-    const u = x1[j];
-    const v = x2[j];
-    p += u * v;
-    a += u * u;
-    b += v * v;
-  }
+function rowCos(
+  x1: Float32Array | Float64Array,
+  x2: Float32Array | Float64Array,
+  base: number,
+  cols: number,
+): number {
+  if (x1 instanceof Float32Array) sums32(x1, x2 as Float32Array, base, cols);
+  else sums64(x1, x2 as Float64Array, base, cols);
+  let p = sumP;
+  let a = sumA;
+  let b = sumB;
   a += EPSILON;
   b += EPSILON;
   let d = Math.sqrt(a * b);
@@ -197,12 +310,9 @@ export function cosineEmbeddingGrad(
     const alpha = k * rowAlpha;
     const beta1 = k * rowBeta1;
     const beta2 = k * rowBeta2;
-    for (let j = base; j < end; j++) {
-      const u = x1[j];
-      const v = x2[j];
-      g1[j] = alpha * v - beta1 * u;
-      g2[j] = alpha * u - beta2 * v;
-    }
+    if (x1 instanceof Float32Array) {
+      writeGrad32(x1, x2 as Float32Array, base, cols, alpha, beta1, beta2, g1, g2);
+    } else writeGrad64(x1, x2 as Float64Array, base, cols, alpha, beta1, beta2, g1, g2);
   }
   return { input1: g1, input2: g2 };
 }
