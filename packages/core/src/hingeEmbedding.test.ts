@@ -9,6 +9,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { finiteDifference, seededRandom, splitPoints, worstRatio } from '../test/helpers.js';
+import { neumaierSum } from './internal/sum.js';
 
 /** Random distances in [0, 3) and targets ±1, seeded. */
 function sample(n: number, seed: number) {
@@ -71,6 +72,40 @@ describe('hingeEmbedding', () => {
     expect(hingeEmbedding([Number.NaN], [-1]).value).toBeNaN();
     const v = hingeEmbedding([1.7e308, -1.7e308, -1.7e308], [-1, -1, 1], { reduction: 'none' });
     expect(Array.from(v.value)).toEqual([0, 1 + 1.7e308, -1.7e308]);
+  });
+
+  it('gives the same from float32, float64 and mixed inputs, across the summation blocks', () => {
+    // The loop comes in float32, float64 and generic copies over blocks of 256 elements; lengths
+    // around the block size check the block edges and the odd last element.
+    const rnd = seededRandom(5);
+    for (const n of [1, 255, 256, 257, 1001]) {
+      const f32 = (f: () => number) => Float32Array.from({ length: n }, f);
+      const x = f32(() => rnd() * 3 - 1);
+      // ±1 and, rarely, a target outside {−1, 1} (both terms)
+      const y = f32(() => (rnd() < 0.1 ? 0.5 : rnd() < 0.5 ? -1 : 1));
+      const forms = [
+        [x, y],
+        [Float64Array.from(x), Float64Array.from(y)],
+        [Array.from(x), y],
+      ] as const;
+      const naive = Array.from(
+        x,
+        (v, i) => (y[i] !== 1 ? Math.max(0, 1 - v) : 0) + (y[i] !== -1 ? v : 0),
+      );
+      const results = forms.map(([a, t]) => hingeEmbedding(a, t, { reduction: 'none' }).value);
+      const sums = forms.map(([a, t]) => hingeEmbedding(a, t, { reduction: 'sum' }).value);
+      const grads = forms.map(([a, t]) => hingeEmbeddingGrad(a, t));
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
+      expect(Array.from(results[0] as Float64Array)).toEqual(naive);
+      expect(grads[1]).toEqual(grads[0]);
+      expect(grads[2]).toEqual(grads[0]);
+      // blocked summation: within 131u·Σ|ℓ| of the exact sum (Neumaier's, within 2u of it)
+      const exact = neumaierSum(naive);
+      const abs = naive.reduce((a, b) => a + Math.abs(b), 0);
+      for (const v of sums)
+        expect(Math.abs((v as number) - exact)).toBeLessThanOrEqual(1e-13 * abs + 1e-300);
+    }
   });
 
   it('names the function and argument in its errors', () => {

@@ -9,6 +9,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { finiteDifference, seededRandom, splitPoints, worstRatio } from '../test/helpers.js';
+import { neumaierSum } from './internal/sum.js';
 
 /** Random inputs of length n, targets ±1, seeded. */
 function sample(n: number, seed: number) {
@@ -86,6 +87,41 @@ describe('marginRanking', () => {
       reduction: 'none',
     }).value;
     expect(Array.from(v)).toEqual([0, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, 0]);
+  });
+
+  it('gives the same from float32, float64 and mixed inputs, across the summation blocks', () => {
+    // The loop comes in float32, float64 and generic copies over blocks of 256 elements; lengths
+    // around the block size check the block edges and the odd last element.
+    const rnd = seededRandom(5);
+    for (const n of [1, 255, 256, 257, 1001]) {
+      const f32 = (f: () => number) => Float32Array.from({ length: n }, f);
+      const x1 = f32(() => rnd() * 2 - 1);
+      const x2 = f32(() => rnd() * 2 - 1);
+      const y = f32(() => (rnd() < 0.5 ? -1 : 1));
+      const forms = [
+        [x1, x2, y],
+        [Float64Array.from(x1), Float64Array.from(x2), Float64Array.from(y)],
+        [Array.from(x1), Float64Array.from(x2), y],
+      ] as const;
+      const naive = Array.from(x1, (_, i) => Math.max(0, 0.3 - y[i] * (x1[i] - x2[i])));
+      const results = forms.map(
+        ([a, b, t]) => marginRanking(a, b, t, { margin: 0.3, reduction: 'none' }).value,
+      );
+      const sums = forms.map(
+        ([a, b, t]) => marginRanking(a, b, t, { margin: 0.3, reduction: 'sum' }).value,
+      );
+      const grads = forms.map(([a, b, t]) => marginRankingGrad(a, b, t, { margin: 0.3 }));
+      expect(results[1]).toEqual(results[0]);
+      expect(results[2]).toEqual(results[0]);
+      expect(Array.from(results[0] as Float64Array)).toEqual(naive);
+      expect(grads[1]).toEqual(grads[0]);
+      expect(grads[2]).toEqual(grads[0]);
+      // blocked summation: within 131u·Σ|ℓ| of the exact sum (Neumaier's, within 2u of it)
+      const exact = neumaierSum(naive);
+      const abs = naive.reduce((a, b) => a + Math.abs(b), 0);
+      for (const v of sums)
+        expect(Math.abs((v as number) - exact)).toBeLessThanOrEqual(1e-13 * abs + 1e-300);
+    }
   });
 
   it('names the function and argument in its errors', () => {
