@@ -4,6 +4,7 @@ import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
 import { checkSchema, toIpcError } from './fromArrowIPC.js';
+import { guardStream } from './ipcGuard.js';
 
 /** Why `followArrowIPC` started over. */
 export type FollowResetReason = 'truncated' | 'replaced' | 'deleted';
@@ -20,8 +21,6 @@ export interface FollowArrowIpcOptions {
    */
   onReset?: (reason: FollowResetReason) => void;
 }
-
-const EMPTY = new Uint8Array(0);
 
 interface Generation {
   outcome: 'eos' | FollowResetReason | 'stopped';
@@ -94,21 +93,13 @@ export function followArrowIPC(
         }
         async function* tail(): AsyncGenerator<Uint8Array, void, unknown> {
           let pos = 0;
-          let want: unknown;
           for (;;) {
             if (stopped()) return;
-            if (want === 0) {
-              // Arrow's byte adapter asks for 0 more bytes when its buffer holds exactly the
-              // message it needs (apache-arrow 21 io/adapters): answer at once instead of
-              // waiting for the next write, or the last complete batch would stay held back.
-              want = yield EMPTY;
-              continue;
-            }
             const buf = new Uint8Array(chunkSize);
             const { bytesRead } = await fh.read(buf, 0, chunkSize, pos);
             if (bytesRead > 0) {
               pos += bytesRead;
-              want = yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+              yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
               continue;
             }
             // Drained: is the path still this file, at least as long as what we read?
@@ -126,7 +117,7 @@ export function followArrowIPC(
         }
         let reader: RecordBatchReader;
         try {
-          reader = (await RecordBatchReader.from(tail())) as RecordBatchReader;
+          reader = (await RecordBatchReader.from(guardStream(tail(), path))) as RecordBatchReader;
           await reader.open();
           if (
             !stopped() &&

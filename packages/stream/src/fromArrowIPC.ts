@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
+import { guardStream, vetFooter, vetMessage } from './ipcGuard.js';
 
 /** Where Arrow IPC bytes come from. */
 export type ArrowIpcSource =
@@ -65,26 +66,71 @@ async function* readChunks(
   }
 }
 
-/** Passes on chunks of any async iterable of bytes (Buffers included) as Uint8Arrays. */
+/** Passes on the chunks of any async iterable of bytes (Buffers included). */
 async function* bytesOf(
   src: AsyncIterable<Uint8Array | string>,
   stopped: () => boolean,
 ): AsyncGenerator<Uint8Array, void, unknown> {
-  const it = src[Symbol.asyncIterator]();
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done || stopped()) return;
-      const chunk = r.value;
-      if (typeof chunk === 'string') throw new TypeError('expected bytes, got a string chunk');
-      // Arrow's byte adapter asks for 0 more bytes when its buffer holds exactly the message it
-      // needs: answer at once so a live source's last complete batch is not held back.
-      let want: unknown = yield chunk;
-      while (want === 0) want = yield new Uint8Array(0);
-    }
-  } finally {
-    await it.return?.();
+  for await (const chunk of src) {
+    if (stopped()) return;
+    if (typeof chunk === 'string') throw new TypeError('expected bytes, got a string chunk');
+    yield chunk;
   }
+}
+
+/**
+ * What Arrow's random-access (IPC file) reader is given: reads go to the handle; `close` does
+ * nothing (the Arrow reader closes what it is given; the handle is ours or the caller's). A
+ * corrupt message header can make that reader re-read the same block forever (apache-arrow 21
+ * does not advance past a block whose message is not a record batch): a position read again and
+ * again among the last reads is taken as that loop and ends it with an ArrowIpcError.
+ */
+function randomAccessView(fh: FileHandle, label: string): object {
+  const recent = new Float64Array(64).fill(-1);
+  let at = 0;
+  let last: { position: number; value: number } | null = null;
+  return {
+    fd: fh.fd,
+    stat: () => fh.stat(),
+    close: async () => {},
+    async read(buffer: Uint8Array, offset: number, length: number, position: number) {
+      let seen = 0;
+      for (let i = 0; i < recent.length; i++) if (recent[i] === position) seen++;
+      if (seen >= 8) {
+        throw new ArrowIpcError(
+          label,
+          `corrupt IPC file: the reader keeps re-reading the message at byte ${position}`,
+        );
+      }
+      recent[at] = position;
+      at = (at + 1) % recent.length;
+      const r = await fh.read(buffer, offset, length, position);
+      // The reader reads a 4-byte length, then that many bytes of flatbuffer: a message's
+      // metadata right after its length, or the footer right before its length.
+      if (last !== null && length === last.value && length > 0) {
+        const bytes = buffer.subarray(offset, offset + r.bytesRead);
+        if (position === last.position + 4) {
+          const vet = vetMessage(bytes);
+          if (vet.problem !== null)
+            throw new ArrowIpcError(
+              label,
+              `corrupt message metadata at byte ${position}: ${vet.problem}`,
+            );
+        } else if (position + length === last.position) {
+          const why = vetFooter(bytes);
+          if (why !== null) throw new ArrowIpcError(label, `corrupt footer: ${why}`);
+        }
+      }
+      last =
+        length === 4 && r.bytesRead === 4
+          ? {
+              position,
+              value: new DataView(buffer.buffer, buffer.byteOffset + offset, 4).getInt32(0, true),
+            }
+          : null;
+      return r;
+    },
+  };
 }
 
 async function hasFileMagic(fh: FileHandle): Promise<boolean> {
@@ -138,18 +184,19 @@ export function fromArrowIPC(
         // The Arrow reader closes a file handle it is given when it is done: hand it a view whose
         // close() does nothing, and close the handles we own ourselves.
         if (await hasFileMagic(fh)) {
-          input = {
-            fd: fh.fd,
-            stat: () => fh.stat(),
-            read: fh.read.bind(fh),
-            close: async () => {},
-          };
+          input = randomAccessView(fh, label);
         } else {
-          bytes = readChunks(fh, chunkSize, () => stopped);
+          bytes = guardStream(
+            readChunks(fh, chunkSize, () => stopped),
+            label,
+          );
           input = bytes;
         }
       } else {
-        bytes = bytesOf(source as AsyncIterable<Uint8Array>, () => stopped);
+        bytes = guardStream(
+          bytesOf(source as AsyncIterable<Uint8Array>, () => stopped),
+          label,
+        );
         input = bytes;
       }
       reader = (await RecordBatchReader.from(
