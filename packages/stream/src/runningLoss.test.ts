@@ -226,6 +226,55 @@ describe('runningLoss', () => {
     expect(u[1].state.groups['1'].rows).toBe(2);
   });
 
+  it('the row window equals the kernel over the last N rows, for any split (property)', () => {
+    fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.integer({ min: -50, max: 50 }), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(40), { maxLength: 5 }),
+        fc.integer({ min: 1, max: 45 }),
+        async (xs, cutsRaw, N) => {
+          const n = xs.length;
+          const cuts = [0, ...cutsRaw.map((c) => c % (n + 1)).sort((a, b) => a - b), n];
+          const batches = cuts
+            .slice(1)
+            .map((to, k) =>
+              batchOf({ x: f32(xs.slice(cuts[k], to)), y: f32(new Array(to - cuts[k]).fill(0)) }),
+            );
+          const u = await run(batches, {
+            loss: 'mse',
+            columns: { input: 'x', target: 'y' },
+            window: { rows: N },
+          });
+          for (let k = 0; k < u.length; k++) {
+            const tail = xs.slice(Math.max(0, cuts[k + 1] - N), cuts[k + 1]);
+            expect(u[k].window.rows?.rows).toBe(tail.length);
+            expect(u[k].window.rows?.sum).toBe(tail.reduce((a, x) => a + x * x, 0));
+          }
+        },
+      ),
+      { numRuns: 80 },
+    );
+  });
+
+  it('reads a per-element option from a column (BCE weight), nulls in it skipping the row', async () => {
+    const b = batchOf({ p: f32([0.5, 0.25, 0.9]), y: f32([1, 0, 1]), w: i32([2, 0, 1], [2]) });
+    const [u] = await run([b], {
+      loss: 'binaryCrossEntropy',
+      columns: { input: 'p', target: 'y', weight: 'w' },
+      options: { reduction: 'sum' },
+    });
+    // Row 2's weight is null: skipped. Σ w·ℓ = 2·(−ln 0.5) + 0·(−ln 0.75).
+    expect(u.value).toBeCloseTo(2 * Math.LN2, 14);
+    expect(u.skipped.null).toBe(1);
+  });
+
+  it('maps Dictionary keys through integer dictionary values', async () => {
+    const logits = list32([3, 1, 0, 0, 2, 5], 3);
+    const label = vectorFromArray([2, 0], new Dictionary(new Int32(), new Int32())).data[0];
+    const expected = crossEntropy({ data: [3, 1, 0, 0, 2, 5], shape: [2, 3] }, [2, 0]).value;
+    expect((await run([batchOf({ logits, label })], CE))[0].value).toBeCloseTo(expected, 15);
+  });
+
   it('gives the same final values for any split of the rows (property)', () => {
     fc.assert(
       fc.asyncProperty(
