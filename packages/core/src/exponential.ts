@@ -75,8 +75,9 @@ export function exponentialGrad(
 // rounding is ≤ 258u·Σ|vᵢ| over its terms (u = 2⁻⁵³; Higham §4.2), and the whole is
 // ≤ (258 + 2)u·Σ|vᵢ| ≈ 2.9e−14·Σ|vᵢ| (per-element Neumaier: ~2u·|S|, at about twice the time).
 // Every term is ≥ 0, so that is a relative error ≤ 2.9e−14.
-// A block whose sum is not finite (an ∞ or NaN term, a label other than ±1, for which `term` gives NaN so that `exactBlock` throws at its index) is recomputed by
-// `exactBlock`, the reference loop, which also rewrites its 'none' outputs.
+// A block whose sum is not finite (an ∞ or NaN term, a label other than ±1, for which `term` gives
+// NaN so that `exactBlock` throws at its index) is recomputed by `exactBlock`, the reference loop,
+// which also rewrites its 'none' outputs.
 const BLOCK = 1024;
 
 function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array | null): number {

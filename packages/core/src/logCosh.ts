@@ -77,8 +77,8 @@ export function logCoshGrad(
 // block's rounding is ≤ 1023u·Σ|vᵢ| over its terms (u = 2⁻⁵³; Higham §4.2), and the whole is
 // ≤ (1023 + 2)u·Σ|vᵢ| ≈ 1.2e−13·Σ|vᵢ| (per-element Neumaier: ~2u·|S|, at about twice the time).
 // Every term is ≥ 0, so that is a relative error ≤ 1.2e−13.
-// A block whose sum is not finite (an ∞ or NaN term, or a case `term` leaves to it) is recomputed by
-// `exactBlock`, the reference loop, which also rewrites its 'none' outputs.
+// A block whose sum is not finite (an ∞ or NaN term, or a case `term` leaves to it) is recomputed
+// by `exactBlock`, the reference loop, which also rewrites its 'none' outputs.
 const BLOCK = 1024;
 
 function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array | null): number {

@@ -85,8 +85,9 @@ export function smoothL1Grad(
 // rounding is ≤ 258u·Σ|vᵢ| over its terms (u = 2⁻⁵³; Higham §4.2), and the whole is
 // ≤ (258 + 2)u·Σ|vᵢ| ≈ 2.9e−14·Σ|vᵢ| (per-element Neumaier: ~2u·|S|, at about twice the time).
 // Every term is ≥ 0, so that is a relative error ≤ 2.9e−14.
-// A block whose sum is not finite (an ∞ or NaN term, or ½e²/β overflowing, which the blend below turns into 0·∞ = NaN) is recomputed by
-// `exactBlock`, the reference loop, which also rewrites its 'none' outputs.
+// A block whose sum is not finite (an ∞ or NaN term, or ½e²/β overflowing, which the blend below
+// turns into 0·∞ = NaN) is recomputed by `exactBlock`, the reference loop, which also rewrites its
+// 'none' outputs.
 const BLOCK = 1024;
 
 function sumF32(
