@@ -94,6 +94,27 @@ describe('followArrowIPC', () => {
     expect(rows).toEqual([3, 1]);
   }, 30_000);
 
+  it('after a deletion, waits for a new file at the path and starts over on it', async () => {
+    const p = join(dir, 'deleted.arrows');
+    writeFileSync(p, openStream([idBatch(0, 2)]));
+    const resets: FollowResetReason[] = [];
+    const rows: number[] = [];
+    const done = lastValueFrom(
+      followArrowIPC(p, { pollMs: 3, onReset: (r) => resets.push(r) }).pipe(
+        tap((b) => rows.push(b.numRows)),
+        toArray(),
+      ),
+    );
+    await waitUntil(() => rows.length === 1);
+    rmSync(p);
+    await waitUntil(() => resets.length === 1);
+    expect(fdsTo(p)).toBe(0); // the deleted file is no longer held open
+    writeFileSync(p, streamBytes([idBatch(2, 5)]));
+    const all = await done;
+    expect(resets).toEqual(['deleted']);
+    expect(all.map((b) => b.numRows)).toEqual([2, 5]);
+  }, 30_000);
+
   it('releases the file handle as soon as the subscriber unsubscribes, even mid-wait', async () => {
     const p = join(dir, 'release.arrows');
     writeFileSync(p, openStream([idBatch(0, 2)]));

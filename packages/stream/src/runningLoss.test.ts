@@ -1,5 +1,14 @@
 import { crossEntropy, LossError, LossRangeError, mse } from '@losskit/core';
-import { Dictionary, Int32, Int64, makeData, Uint8, Utf8, vectorFromArray } from 'apache-arrow';
+import {
+  Dictionary,
+  Int32,
+  Int64,
+  makeData,
+  TimestampMillisecond,
+  Uint8,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
@@ -202,6 +211,22 @@ describe('runningLoss', () => {
     // At t = 1200 the window (200, 1200] holds the batches at 500 and 1200.
     expect(u.map((x) => x.window.time?.value)).toEqual([1, (1 + 4) / 2, (4 + 9) / 2]);
     expect(u.map((x) => x.time)).toEqual([0, 500, 1200]);
+  });
+
+  it('keeps a time window by an Arrow Timestamp column (milliseconds)', async () => {
+    const b = (t: number, x: number) =>
+      batchOf({
+        t: vectorFromArray([t], new TimestampMillisecond()).data[0],
+        x: f32([x]),
+        y: f32([0]),
+      });
+    const u = await run([b(1_000, 1), b(1_600, 2), b(2_500, 3)], {
+      loss: 'mse',
+      columns: { input: 'x', target: 'y' },
+      window: { time: { ms: 1000, column: 't' } },
+    });
+    expect(u.map((x) => x.time)).toEqual([1_000, 1_600, 2_500]);
+    expect(u.map((x) => x.window.time?.rows)).toEqual([1, 2, 2]);
   });
 
   it("smooths batch values with TensorBoard's debiased EMA, skipping non-finite values", async () => {
