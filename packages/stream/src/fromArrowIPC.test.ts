@@ -68,6 +68,17 @@ describe('fromArrowIPC', () => {
     expect(await settledFdsTo(p)).toBe(0);
   });
 
+  it('reads the IPC file format from a Readable and an AsyncIterable (read whole, then by its footer)', async () => {
+    const bytes = fileBytes(batches);
+    const p = file('file-stream.arrow', bytes);
+    const viaReadable = await lastValueFrom(
+      fromArrowIPC(createReadStream(p, { highWaterMark: 5 })).pipe(runningLoss(CE)),
+    );
+    expect(viaReadable.value).toBeCloseTo(expected, 13);
+    const viaChunks = await lastValueFrom(fromArrowIPC(pieces(bytes, 3)).pipe(runningLoss(CE)));
+    expect(viaChunks.rows).toBe(201);
+  });
+
   it('reads a Node Readable and an AsyncIterable of odd-sized chunks', async () => {
     const bytes = streamBytes(batches);
     const p = file('readable.arrows', bytes);

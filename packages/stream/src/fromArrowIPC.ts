@@ -133,6 +133,52 @@ function randomAccessView(fh: FileHandle, label: string): object {
   };
 }
 
+/** The first `max` bytes of some chunks, as one array. */
+function concatBytes(chunks: readonly Uint8Array[], max: number): Uint8Array {
+  let n = 0;
+  for (const c of chunks) n += c.length;
+  const out = new Uint8Array(Math.min(n, max));
+  let o = 0;
+  for (const c of chunks) {
+    if (o >= out.length) break;
+    const part = c.subarray(0, out.length - o);
+    out.set(part, o);
+    o += part.length;
+  }
+  return out;
+}
+
+function startsWithMagic(b: Uint8Array): boolean {
+  return b.length >= FILE_MAGIC.length && FILE_MAGIC.every((x, i) => b[i] === x);
+}
+
+/** Chunks already read, then the rest of the iterator. */
+async function* prepend(
+  head: readonly Uint8Array[],
+  rest: AsyncGenerator<Uint8Array, void, unknown>,
+): AsyncGenerator<Uint8Array, void, unknown> {
+  try {
+    for (const c of head) yield c;
+    for (let r = await rest.next(); !r.done; r = await rest.next()) yield r.value;
+  } finally {
+    await rest.return();
+  }
+}
+
+/** Bytes in memory behind the part of the FileHandle interface Arrow's file reader uses. */
+function memoryHandle(bytes: Uint8Array): FileHandle {
+  return {
+    fd: -1,
+    stat: async () => ({ size: bytes.length }),
+    read: async (buffer: Uint8Array, offset: number, length: number, position: number) => {
+      const part = bytes.subarray(Math.max(0, position), Math.max(0, position + length));
+      buffer.set(part, offset);
+      return { bytesRead: part.length, buffer };
+    },
+    close: async () => {},
+  } as unknown as FileHandle;
+}
+
 async function hasFileMagic(fh: FileHandle): Promise<boolean> {
   const head = new Uint8Array(6);
   const { bytesRead } = await fh.read(head, 0, 6, 0);
@@ -143,7 +189,7 @@ async function hasFileMagic(fh: FileHandle): Promise<boolean> {
  * Record batches from Arrow IPC bytes: a path, a `FileHandle`, a Node `Readable` or any
  * `AsyncIterable<Uint8Array>`. Reads the IPC stream format; a path or file handle holding the
  * IPC *file* format (`ARROW1` magic) is read batch by batch through the file's footer, without
- * buffering it (other sources in the file format are buffered whole by the Arrow reader).
+ * buffering it (from other sources the file format is read whole first: it needs its footer).
  *
  * Pull-based: the next bytes are read only after the previous batch was delivered, so a
  * synchronous consumer (or `concatMap`) throttles the reading; nothing is read ahead.
@@ -193,11 +239,27 @@ export function fromArrowIPC(
           input = bytes;
         }
       } else {
-        bytes = guardStream(
-          bytesOf(source as AsyncIterable<Uint8Array>, () => stopped),
-          label,
-        );
-        input = bytes;
+        // Peek at the first bytes: the IPC file format needs its footer, so it is read whole
+        // (as Arrow's reader would) and then read through the same vetted random-access view.
+        const it = bytesOf(source as AsyncIterable<Uint8Array>, () => stopped);
+        const head: Uint8Array[] = [];
+        let have = 0;
+        while (have < FILE_MAGIC.length) {
+          const r = await it.next();
+          if (r.done) break;
+          head.push(r.value);
+          have += r.value.length;
+        }
+        if (startsWithMagic(concatBytes(head, FILE_MAGIC.length))) {
+          for (let r = await it.next(); !r.done; r = await it.next()) head.push(r.value);
+          input = randomAccessView(
+            memoryHandle(concatBytes(head, Number.POSITIVE_INFINITY)),
+            label,
+          );
+        } else {
+          bytes = guardStream(prepend(head, it), label);
+          input = bytes;
+        }
       }
       reader = (await RecordBatchReader.from(
         input as AsyncIterable<Uint8Array>,
