@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { batchOf, ceBatch, fileBytes, list32, streamBytes } from '../test/arrowBatches.js';
 import { fdsTo, settledFdsTo } from '../test/fds.js';
 import { ArrowIpcError, fromArrowIPC, runningLoss } from './index.js';
+import { vetMessage } from './ipcGuard.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'losskit-ipc-'));
 const CE = { loss: 'crossEntropy', columns: { input: 'logits', target: 'label' } };
@@ -77,6 +78,28 @@ describe('fromArrowIPC', () => {
     expect(viaReadable.value).toBeCloseTo(expected, 13);
     const viaChunks = await lastValueFrom(fromArrowIPC(pieces(bytes, 3)).pipe(runningLoss(CE)));
     expect(viaChunks.rows).toBe(201);
+  });
+
+  it('reads the pre-0.15 framing (no continuation marker before each length)', async () => {
+    // Rewrite each message's 8-byte prefix (0xFFFFFFFF, length) as the legacy 4-byte length.
+    const modern = streamBytes(batches);
+    const out: number[] = [];
+    const dv = new DataView(modern.buffer, modern.byteOffset, modern.byteLength);
+    let o = 0;
+    const bodyOf = (meta: Uint8Array) => vetMessage(meta).bodyLength;
+    while (o < modern.length) {
+      const len = dv.getInt32(o + 4, true);
+      out.push(...modern.subarray(o + 4, o + 8));
+      if (len === 0) break;
+      const meta = modern.subarray(o + 8, o + 8 + len);
+      const body = bodyOf(meta);
+      out.push(...modern.subarray(o + 8, o + 8 + len + body));
+      o += 8 + len + body;
+    }
+    const legacy = Uint8Array.from(out);
+    expect(legacy.length).toBeLessThan(modern.length);
+    const last = await lastValueFrom(fromArrowIPC(pieces(legacy, 13)).pipe(runningLoss(CE)));
+    expect(last.value).toBeCloseTo(expected, 13);
   });
 
   it('reads a Node Readable and an AsyncIterable of odd-sized chunks', async () => {
