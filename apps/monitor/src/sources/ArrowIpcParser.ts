@@ -1,4 +1,12 @@
-import { Message, MessageHeader, type RecordBatch, RecordBatchReader } from 'apache-arrow';
+import vm from 'node:vm';
+import {
+  type Data,
+  DataType,
+  Message,
+  MessageHeader,
+  type RecordBatch,
+  RecordBatchReader,
+} from 'apache-arrow';
 import type { AppendParser, ParseOutput } from './types.js';
 
 /** Turns one record batch into samples (scalar columns, or losses computed on the stream). */
@@ -24,7 +32,14 @@ export class ArrowIpcParser implements AppendParser {
   private ended = false;
   private message = 0;
 
-  constructor(private readonly sampler: BatchSampler) {}
+  /**
+   * @param decodeTimeoutMs how long decoding one message may take before it is taken as corrupt
+   *   (see {@link guarded}).
+   */
+  constructor(
+    private readonly sampler: BatchSampler,
+    private readonly decodeTimeoutMs = DECODE_TIMEOUT_MS,
+  ) {}
 
   get consumed(): number {
     return this.base;
@@ -79,7 +94,12 @@ export class ArrowIpcParser implements AppendParser {
       if (buf.length - pos < prefix + metaLength) break;
       let message: Message;
       try {
-        message = Message.decode(buf.subarray(pos + prefix, pos + prefix + metaLength));
+        const meta = buf.subarray(pos + prefix, pos + prefix + metaLength);
+        message = guarded(() => {
+          const m = Message.decode(meta);
+          void m.bodyLength;
+          return m;
+        }, this.decodeTimeoutMs);
       } catch (e) {
         out.problems.push({
           where: `byte ${this.base + pos}`,
@@ -114,7 +134,7 @@ export class ArrowIpcParser implements AppendParser {
     }
     let batches: RecordBatch[];
     try {
-      batches = RecordBatchReader.from(buf).readAll();
+      batches = guarded(() => RecordBatchReader.from(buf).readAll(), this.decodeTimeoutMs);
     } catch (e) {
       out.problems.push({ message: `unreadable Arrow IPC file (${(e as Error).message})` });
       batches = [];
@@ -156,7 +176,7 @@ export class ArrowIpcParser implements AppendParser {
         let batches: RecordBatch[];
         try {
           const all = Buffer.concat([this.schema, ...this.dictionaries, bytes, EOS]);
-          batches = RecordBatchReader.from(all).readAll();
+          batches = guarded(() => RecordBatchReader.from(all).readAll(), this.decodeTimeoutMs);
         } catch (e) {
           out.problems.push({
             where: `batch ${this.batchIndex} (byte ${this.base + pos})`,
@@ -166,6 +186,15 @@ export class ArrowIpcParser implements AppendParser {
           return;
         }
         for (const batch of batches) {
+          const bad = checkBatch(batch, Number(message.bodyLength));
+          if (bad) {
+            out.problems.push({
+              where: `batch ${this.batchIndex} (byte ${this.base + pos})`,
+              message: `corrupt record batch (${bad}); skipped`,
+            });
+            this.batchIndex++;
+            continue;
+          }
           const r = this.sampler(batch, this.batchIndex++);
           for (const s of r.samples) out.samples.push(s);
           for (const p of r.problems) out.problems.push(p);
@@ -176,4 +205,49 @@ export class ArrowIpcParser implements AppendParser {
         return; // tensors and anything newer: not ours
     }
   }
+}
+
+/**
+ * Corrupt flatbuffer metadata can send apache-arrow's decoder into a loop over billions of
+ * entries (a field count or a name length flipped), which would freeze the whole monitor. Decoding
+ * runs under a vm watchdog that terminates it after `ms` (about 0.2 ms of overhead per batch).
+ */
+const DECODE_TIMEOUT_MS = 5000;
+const guardContext = vm.createContext({ run: null as null | (() => unknown) });
+const guardScript = new vm.Script('run()');
+
+function guarded<T>(fn: () => T, ms: number): T {
+  guardContext.run = fn;
+  try {
+    return guardScript.runInContext(guardContext, { timeout: ms }) as T;
+  } finally {
+    guardContext.run = null;
+  }
+}
+
+/** Whether the numbers of a column's buffers hold `length` values (a corrupt length does not). */
+function holds(data: Data): boolean {
+  const t = data.type;
+  if (DataType.isInt(t) || DataType.isFloat(t)) {
+    const values = data.values as ArrayLike<unknown> | undefined;
+    return values !== undefined && values.length >= data.length * (data.stride || 1);
+  }
+  if (DataType.isFixedSizeList(t)) {
+    const child = data.children[0];
+    return child !== undefined && child.length >= data.length * t.listSize && holds(child);
+  }
+  return true;
+}
+
+/**
+ * Sanity checks a decoded batch against its message: corrupt metadata can claim billions of rows
+ * backed by a few bytes, and reading them would hang the process.
+ */
+function checkBatch(batch: RecordBatch, bodyLength: number): string | null {
+  const bits = bodyLength * 8;
+  for (const d of batch.data.children) {
+    if (!holds(d)) return `a column claims ${d.length} rows its buffers do not hold`;
+    if (d.nullCount > 0 && d.length > bits) return `${d.length} rows in a ${bodyLength}-byte body`;
+  }
+  return null;
 }

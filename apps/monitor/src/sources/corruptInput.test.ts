@@ -1,5 +1,6 @@
 // Hostile bytes: every reader, fed arbitrary or corrupted bytes in arbitrary pieces, reports
-// problems and never throws (a throw would stall the file's follower).
+// problems and never throws nor hangs (a throw would stall the file's follower, a hang the
+// monitor).
 import { tableFromArrays } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,9 +11,12 @@ import {
   trainerState,
 } from '../../test/logWriters.js';
 import { arrowStreamPieces } from '../demo/arrowStreamPieces.js';
+import { demoSchema, mulberry32, simulatedBatch } from '../demo/simulatedBatch.js';
 import { ArrowIpcParser } from './ArrowIpcParser.js';
 import { JsonLinesParser } from './JsonLinesParser.js';
 import { LightningCsvParser } from './LightningCsvParser.js';
+import { lossSampler } from './lossSampler.js';
+import { parseLossSpec } from './parseLossSpec.js';
 import { scalarColumns } from './scalarColumns.js';
 import { TfEventsParser } from './TfEventsParser.js';
 import { TrainerStateParser } from './TrainerStateParser.js';
@@ -66,7 +70,7 @@ describe('readers on corrupt bytes never throw', () => {
   it('Arrow IPC: byte flips, truncation anywhere, any split', () => {
     fc.assert(
       fc.property(corrupted(arrowBytes), (pieces) =>
-        feed(new ArrowIpcParser(scalarColumns()), pieces),
+        feed(new ArrowIpcParser(scalarColumns(), 200), pieces),
       ),
       {
         numRuns: 150,
@@ -74,10 +78,27 @@ describe('readers on corrupt bytes never throw', () => {
     );
   });
 
+  it('Arrow IPC model outputs with --loss: byte flips, truncation anywhere, any split', () => {
+    const schema = demoSchema(3);
+    const rand = mulberry32(5);
+    const p = arrowStreamPieces(
+      schema,
+      [0, 1, 2].map((i) => simulatedBatch(schema, i, 6, rand).batch),
+    );
+    const bytes = Uint8Array.from(Buffer.concat([p.schema, ...p.batches]));
+    const sampler = lossSampler([parseLossSpec('crossEntropy:input=logits,target=label')]);
+    fc.assert(
+      fc.property(corrupted(bytes), (pieces) => feed(new ArrowIpcParser(sampler(), 200), pieces)),
+      {
+        numRuns: 100,
+      },
+    );
+  });
+
   it('Arrow IPC: wrong magic / arbitrary bytes', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) =>
-        feed(new ArrowIpcParser(scalarColumns()), [bytes]),
+        feed(new ArrowIpcParser(scalarColumns(), 200), [bytes]),
       ),
       { numRuns: 150 },
     );
