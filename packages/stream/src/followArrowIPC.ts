@@ -3,8 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
-import { checkSchema, toIpcError } from './fromArrowIPC.js';
-import { guardStream } from './ipcGuard.js';
+import { checkSchema, guardStream, toIpcError } from './ipcGuard.js';
 
 /** Why `followArrowIPC` started over. */
 export type FollowResetReason = 'truncated' | 'replaced' | 'deleted';

@@ -1,9 +1,9 @@
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
-import { type RecordBatch, RecordBatchReader, type Schema } from 'apache-arrow';
+import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
-import { guardStream, vetFooter, vetMessage } from './ipcGuard.js';
+import { checkSchema, guardStream, toIpcError, vetFooter, vetMessage } from './ipcGuard.js';
 
 /** Where Arrow IPC bytes come from. */
 export type ArrowIpcSource =
@@ -18,27 +18,6 @@ export interface FromArrowIpcOptions {
 }
 
 const FILE_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
-
-/** Wraps whatever the Arrow reader threw into an {@link ArrowIpcError}. */
-export function toIpcError(source: string, err: unknown): ArrowIpcError {
-  if (err instanceof ArrowIpcError) return err;
-  const msg = err instanceof Error ? err.message : String(err);
-  return new ArrowIpcError(source, `corrupt or unreadable IPC bytes: ${msg}`, { cause: err });
-}
-
-function describeSchema(s: Schema): string {
-  return s.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
-}
-
-/** Throws when a batch's schema is not the stream's (a second schema message in mid-stream). */
-export function checkSchema(source: string, schema: Schema, batch: RecordBatch): void {
-  if (batch.schema === schema) return;
-  const a = describeSchema(schema);
-  const b = describeSchema(batch.schema);
-  if (a !== b) {
-    throw new ArrowIpcError(source, `the schema changed in mid-stream from [${a}] to [${b}]`);
-  }
-}
 
 function isFileHandle(x: unknown): x is FileHandle {
   return (

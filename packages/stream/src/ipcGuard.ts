@@ -1,7 +1,9 @@
-// Vets Arrow IPC metadata before the Arrow reader decodes it. A flipped byte in a flatbuffer
+// Internal IPC helpers. Vets Arrow IPC metadata before the Arrow reader decodes it. A flipped byte in a flatbuffer
 // vector length makes apache-arrow 21 build that many objects (billions), which exhausts the heap
 // and kills the process; a vector cannot hold more entries than its message has bytes, so any
 // such length is corrupt and becomes an ArrowIpcError instead.
+
+import type { RecordBatch as ArrowRecordBatch, Schema as ArrowSchema } from 'apache-arrow';
 import { DictionaryBatch } from 'apache-arrow/fb/dictionary-batch';
 import type { Field } from 'apache-arrow/fb/field';
 import { Footer } from 'apache-arrow/fb/footer';
@@ -180,3 +182,24 @@ export async function* guardStream(
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Wraps whatever the Arrow reader threw into an {@link ArrowIpcError}. */
+export function toIpcError(source: string, err: unknown): ArrowIpcError {
+  if (err instanceof ArrowIpcError) return err;
+  const msg = err instanceof Error ? err.message : String(err);
+  return new ArrowIpcError(source, `corrupt or unreadable IPC bytes: ${msg}`, { cause: err });
+}
+
+function describeSchema(s: ArrowSchema): string {
+  return s.fields.map((f) => `${f.name}: ${String(f.type)}`).join(', ');
+}
+
+/** Throws when a batch's schema is not the stream's (a second schema message in mid-stream). */
+export function checkSchema(source: string, schema: ArrowSchema, batch: ArrowRecordBatch): void {
+  if (batch.schema === schema) return;
+  const a = describeSchema(schema);
+  const b = describeSchema(batch.schema);
+  if (a !== b) {
+    throw new ArrowIpcError(source, `the schema changed in mid-stream from [${a}] to [${b}]`);
+  }
+}

@@ -327,7 +327,7 @@ export class LossAccumulator {
 
     let groups: Record<string, RunningValue> | undefined;
     if (this.spec.groupBy !== undefined) {
-      this.updateGroups(batch, prepared, keptIdx, invalid);
+      this.updateGroups(batch, prepared, keptIdx);
       groups = {};
       for (const [k, g] of Object.entries(st.groups)) groups[k] = this.running(g);
     }
@@ -445,12 +445,7 @@ export class LossAccumulator {
     }
   }
 
-  private updateGroups(
-    batch: RecordBatch,
-    prepared: Prepared,
-    keptIdx: Int32Array | null,
-    _invalid: Uint8Array | null,
-  ): void {
+  private updateGroups(batch: RecordBatch, prepared: Prepared, keptIdx: Int32Array | null): void {
     const column = this.spec.groupBy as string;
     const d = columnData(FN, 'groupBy', batch, column, 'a column to group by');
     const fields = batch.schema.fields;
