@@ -35,6 +35,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const report = await runConformance(positionals, { chunks, seed });
+  for (const s of report.skips) process.stdout.write(`SKIP ${s.id}: ${s.why}\n`);
   for (const f of report.failures) process.stdout.write(`FAIL ${f.id}: ${f.problems.join('; ')}\n`);
   const skipped = report.skipped > 0 ? `, ${report.skipped} skipped` : '';
   process.stdout.write(`${report.passed} passed, ${report.failed} failed${skipped}\n`);
