@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matmulNT } from './matmulNT.js';
+import { matmulNT, matmulNTScalar, matmulSimdAvailable } from './matmulNT.js';
 import { transpose, transposeSquareInPlace } from './transpose.js';
 
 /** C = alpha·A·Bᵀ by the textbook triple loop. */
@@ -57,6 +57,31 @@ describe('matmulNT', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  it('runs the SIMD kernel here, and it agrees with the scalar one on every edge', () => {
+    // Node 20 has WebAssembly SIMD, so the products below (m·n·k ≥ 2¹⁵, even k) take it; odd k
+    // and small products take the scalar kernel. Both must stay within the rounding bound of
+    // the triple loop, including the JavaScript edges around the SIMD tiles.
+    expect(matmulSimdAvailable()).toBe(true);
+    for (const [m, n, k] of [
+      [9, 131, 300],
+      [64, 64, 64],
+      [33, 257, 514],
+      [7, 129, 257],
+      [40, 6, 130],
+    ]) {
+      const a = filled(m * k, m + n + k);
+      const b = filled(n * k, m * n * k);
+      const want = naive(a, b, m, n, k, 1 / 3);
+      for (const f of [matmulNT, matmulNTScalar]) {
+        const c = new Float64Array(m * n).fill(5);
+        f(a, b, c, m, n, k, 1 / 3);
+        for (let i = 0; i < want.length; i++) {
+          expect(Math.abs(c[i] - want[i])).toBeLessThanOrEqual((k + 2) * k * 2 ** -53);
+        }
+      }
+    }
   });
 
   it('propagates NaN and ∞ like the dot product', () => {

@@ -8,21 +8,113 @@
 //  • cache blocks: the inner dimension in slices of KB and the rows of B in panels of JB, so a
 //    panel (JB·KB·8 bytes = 256 KiB) stays in L2 while every row pair of A streams past it; the
 //    rows of A are read once per panel instead of once per row of B.
+//  • WebAssembly SIMD (matmulSimd.wat): where the runtime has it and the problem is large, the
+//    2 × 4 tiles run in f64x2 lanes (two k per step), ~1.5–2× the scalar JavaScript; the edges
+//    (a last odd row, columns past the last group of 4) stay in JavaScript. The inputs are copied
+//    into a fresh wasm memory per call (a few % of the time) and the result copied out, so no
+//    memory is kept between calls.
 // Rounding: each entry is still a sum over k of A[i,k]·B[j,k], in a different order than a naive
 // loop (by slices of KB, within a slice sequentially per accumulator): the usual bound
-// |ĉ − c| ≤ K·u·Σ|aₖbₖ| of recursive summation holds, with K replaced by KB + ⌈K/KB⌉.
+// |ĉ − c| ≤ K·u·Σ|aₖbₖ| of recursive summation holds, with K replaced by KB + ⌈K/KB⌉ (in the SIMD
+// path: KB/2 + 1 + ⌈K/KB⌉, two lanes summed at the end of each slice).
+
+import { MATMUL_SIMD_WASM } from './matmulSimdBytes.js';
 
 /** Inner-dimension slice length (see the file comment). */
 const KB = 256;
 /** Rows of B per panel. */
 const JB = 128;
 
+/** m·n·k below which the SIMD path is not worth a module instance and two copies. */
+const SIMD_MIN_WORK = 1 << 15;
+/** Byte offsets in the SIMD kernel are i32: the three matrices must fit below 2 GiB. */
+const SIMD_MAX_BYTES = 2 ** 31 - 65536;
+
+type Panel = (
+  pa: number,
+  pb: number,
+  pc: number,
+  m2: number,
+  n: number,
+  k: number,
+  k0: number,
+  k1: number,
+  j0: number,
+  j4: number,
+  alpha: number,
+) => void;
+
+/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer };
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+let simdModule: object | null | undefined;
+
+/** The compiled SIMD module, or null where WebAssembly or its SIMD is missing. */
+function simdKernel(): object | null {
+  if (simdModule === undefined) {
+    try {
+      const bytes = Uint8Array.from(atob(MATMUL_SIMD_WASM), (ch) => ch.charCodeAt(0));
+      simdModule = wasm === undefined ? null : new wasm.Module(bytes);
+    } catch {
+      simdModule = null; // no SIMD: the module does not validate
+    }
+  }
+  return simdModule;
+}
+
+/** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
+export function matmulSimdAvailable(): boolean {
+  return simdKernel() !== null;
+}
+
 /**
  * Writes C = alpha·A·Bᵀ into `c`: A is `[m, k]`, B is `[n, k]`, C is `[m, n]`, all row-major
  * Float64Arrays (C must not alias A or B). Entry (i, j) is alpha times the dot product of row i
- * of A and row j of B.
+ * of A and row j of B. Uses the SIMD kernel when it can (see the file comment).
  */
 export function matmulNT(
+  a: Float64Array,
+  b: Float64Array,
+  c: Float64Array,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+): void {
+  const bytes = (m * k + n * k + m * n) * 8;
+  const mod =
+    k % 2 === 0 && m * n * k >= SIMD_MIN_WORK && bytes <= SIMD_MAX_BYTES ? simdKernel() : null;
+  if (mod === null || wasm === undefined) {
+    matmulNTScalar(a, b, c, m, n, k, alpha);
+    return;
+  }
+  const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
+  const panelSimd = new wasm.Instance(mod, { env: { memory } }).exports.panel as Panel;
+  const heap = new Float64Array(memory.buffer); // fresh: C's region is zero
+  const oa = 0;
+  const ob = m * k;
+  const oc = ob + n * k;
+  heap.set(a.subarray(0, m * k), oa);
+  heap.set(b.subarray(0, n * k), ob);
+  for (let k0 = 0; k0 < k; k0 += KB) {
+    const k1 = Math.min(k, k0 + KB);
+    for (let j0 = 0; j0 < n; j0 += JB) {
+      const j1 = Math.min(n, j0 + JB);
+      const j4 = j0 + ((j1 - j0) & ~3);
+      panelSimd(oa * 8, ob * 8, oc * 8, m & ~1, n, k, k0, k1, j0, j4, alpha);
+      panel(heap, heap, heap, oa, ob, oc, m, n, k, alpha, k0, k1, j0, j1, false);
+    }
+  }
+  c.set(heap.subarray(oc, oc + m * n));
+}
+
+/** {@link matmulNT} in plain JavaScript (also the SIMD path's reference in the tests). */
+export function matmulNTScalar(
   a: Float64Array,
   b: Float64Array,
   c: Float64Array,
@@ -36,16 +128,24 @@ export function matmulNT(
     const k1 = Math.min(k, k0 + KB);
     for (let j0 = 0; j0 < n; j0 += JB) {
       const j1 = Math.min(n, j0 + JB);
-      panel(a, b, c, m, n, k, alpha, k0, k1, j0, j1);
+      panel(a, b, c, 0, 0, 0, m, n, k, alpha, k0, k1, j0, j1, true);
     }
   }
 }
 
-/** Adds alpha·Σ_{k0 ≤ t < k1} A[i,t]·B[j,t] into C[i,j] for all i and j0 ≤ j < j1. */
+/**
+ * Adds alpha·Σ_{k0 ≤ t < k1} A[i,t]·B[j,t] into C[i,j] for all i and j0 ≤ j < j1, with A, B, C
+ * starting at offsets oa, ob, oc of their arrays. With `tiles` false only the entries outside
+ * the 2 × 4 tiles (the SIMD kernel's share): the columns past the last group of 4 and an odd m's
+ * last row.
+ */
 function panel(
   a: Float64Array,
   b: Float64Array,
   c: Float64Array,
+  oa: number,
+  ob: number,
+  oc: number,
   m: number,
   n: number,
   k: number,
@@ -54,18 +154,19 @@ function panel(
   k1: number,
   j0: number,
   j1: number,
+  tiles: boolean,
 ): void {
   const len = k1 - k0;
   const j4 = j0 + ((j1 - j0) & ~3); // end of the whole 4-row groups of B
   let i = 0;
   for (; i + 1 < m; i += 2) {
-    const a0 = i * k + k0;
+    const a0 = oa + i * k + k0;
     const a1 = a0 + k;
-    const c0 = i * n;
+    const c0 = oc + i * n;
     const c1 = c0 + n;
-    let j = j0;
+    let j = tiles ? j0 : j4;
     for (; j < j4; j += 4) {
-      const b0 = j * k + k0;
+      const b0 = ob + j * k + k0;
       const b1 = b0 + k;
       const b2 = b1 + k;
       const b3 = b2 + k;
@@ -103,7 +204,7 @@ function panel(
       c[c1 + j + 3] += alpha * s13;
     }
     for (; j < j1; j++) {
-      const bj = j * k + k0;
+      const bj = ob + j * k + k0;
       let s0 = 0;
       let s1 = 0;
       for (let t = 0; t < len; t++) {
@@ -117,10 +218,10 @@ function panel(
   }
   if (i < m) {
     // the last row of an odd m
-    const ai = i * k + k0;
-    const ci = i * n;
+    const ai = oa + i * k + k0;
+    const ci = oc + i * n;
     for (let j = j0; j < j1; j++) {
-      const bj = j * k + k0;
+      const bj = ob + j * k + k0;
       let s = 0;
       for (let t = 0; t < len; t++) s += a[ai + t] * b[bj + t];
       c[ci + j] += alpha * s;
