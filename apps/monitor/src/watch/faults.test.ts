@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFile, open, rename, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tableFromArrays } from 'apache-arrow';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   encodeEvent,
@@ -16,6 +17,7 @@ import {
   trainerState,
 } from '../../test/logWriters.js';
 import { removeDir, settle, tempDir, until, watchHarness } from '../../test/watchHarness.js';
+import { arrowStreamPieces } from '../demo/arrowStreamPieces.js';
 
 let dir: string;
 let h: ReturnType<typeof watchHarness>;
@@ -89,6 +91,32 @@ describe('faults while watching', () => {
     await settle();
     expect(h.points(f, 'loss').map((p) => p.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(h.problems()).toEqual([]);
+  });
+
+  it('Arrow IPC: a torn message cut back, then rotation to a new stream at the old path', async () => {
+    const f = join(dir, 'outputs.arrows');
+    const t = tableFromArrays({
+      step: Int32Array.from({ length: 60 }, (_, i) => i),
+      loss: Float64Array.from({ length: 60 }, (_, i) => 1 / (i + 1)),
+    });
+    const batches = [0, 10, 20, 30, 40, 50].flatMap((s) => t.slice(s, s + 10).batches);
+    const { schema, batches: pieces } = arrowStreamPieces(t.schema, batches);
+    await writeFile(f, Buffer.concat([schema, pieces[0], pieces[1]]));
+    h = watchHarness([dir]);
+    await h.count(f, 'loss', 20);
+    const size = schema.length + pieces[0].length + pieces[1].length;
+    await appendFile(f, pieces[2].subarray(0, 100)); // the writer dies inside a message
+    await settle(300);
+    await truncate(f, size);
+    await settle(300);
+    await appendFile(f, Buffer.concat([pieces[2], pieces[3]]));
+    await h.count(f, 'loss', 40);
+    await rename(f, `${f}.1`);
+    await writeFile(f, Buffer.concat([schema, pieces[4], pieces[5]]));
+    await h.count(f, 'loss', 60);
+    await settle();
+    expect(h.points(f, 'loss').map((p) => p.step)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect(h.problems(f)).toHaveLength(1);
   });
 
   it('deletion and re-creation', async () => {
