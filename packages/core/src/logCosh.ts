@@ -1,6 +1,5 @@
 import { optionsArg } from './internal/args.js';
-import { fastExp } from './internal/fastExp.js';
-import { fastLog1p } from './internal/fastLog1p.js';
+import { logCoshAbs } from './internal/logCoshAbs.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -147,32 +146,13 @@ function sumAny(
 }
 
 /**
- * log cosh e, the two forms of `exactBlock` without its branch (on random data |e| < 1 holds about
- * half the time, and the mispredictions cost more than the arithmetic), with h = [|e| < 1]:
- *  • small |e|: log1p(2·sinh²(e/2)) with sinh(v) = v + v³/3! + … + v¹³/13! for v = |e|/2 < ½
- *    (the remainder is < v¹⁵/15!·1.01 < 5e−17·v: below ½ ulp) and log1p by fastLog1p (≤ 8u; its
- *    argument 2·sinh²(v) is < 0.55): within ~12 ulp;
- *  • large |e|: |e| − ln 2 + log1p(e^(−2|e|)) with fastExp (≤ 3.2 ulp) and fastLog1p: the result
- *    is ≥ 0.43 and the log1p term ≤ 0.127, so within a few ulp.
- * One fastLog1p serves both, on h·w + (1 − h)·t (exactly the chosen argument: both finite), and
- * the small form's v is h·|e|/2 (0 on the large side, so its polynomial stays finite).
- * e = ±∞ or NaN gives NaN here (0·∞), so the block is recomputed by `exactBlock`.
+ * log cosh e by logCoshAbs (internal/logCoshAbs.ts): one table-driven polynomial in |e|, within
+ * 24u of log cosh e at every |e| (small ones included), with no branch on |e| < 1 (on random data
+ * that branch mispredicts about half the time). e = ±∞ or NaN: the block's sum is not finite and
+ * `exactBlock` recomputes it.
  */
 function term(xi: number, yi: number): number {
-  const e = xi - yi;
-  const a = Math.abs(e);
-  const h = Number(a < 1);
-  const v = 0.5 * (h * a);
-  const v2 = v * v;
-  const sh =
-    v +
-    v *
-      v2 *
-      (1 / 6 +
-        v2 *
-          (1 / 120 + v2 * (1 / 5040 + v2 * (1 / 362880 + v2 * (1 / 39916800 + v2 / 6227020800)))));
-  const l = fastLog1p(h * (2 * sh * sh) + (1 - h) * fastExp(-2 * a));
-  return h * l + (1 - h) * (a - LN2 + l);
+  return logCoshAbs(Math.abs(xi - yi));
 }
 
 /** The reference loop over [i0, i1): Math.sinh/exp/log1p; writes `out` if given. */
