@@ -94,6 +94,40 @@ describe('infoNce', () => {
     );
   });
 
+  it('matches the naive formula and finite differences on batches large enough for the SIMD product', () => {
+    // 66 × 34 and 67 × 34 take matmulNT's WebAssembly tiles (m·n·k ≥ 2¹⁵, even k) with JavaScript
+    // edges: columns past the last group of 4 and, for 67, an odd last row. The gradient's
+    // products (k = N) take them at 66 and the scalar kernel at 67 (odd k).
+    for (const rows of [66, 67]) {
+      const { x1, x2, shape } = sample(rows, 34, rows);
+      for (const symmetric of [false, true]) {
+        const o = { temperature: 0.3, symmetric };
+        const got = infoNce({ data: x1, shape }, x2, { ...o, reduction: 'none' });
+        const want = reference(x1, x2, rows, 0.3, symmetric);
+        expect(worstRatio(got.value, want, 1e-10, 1e-12)).toBeLessThanOrEqual(1);
+        const g = infoNceGrad({ data: x1, shape }, x2, { ...o, reduction: 'sum' });
+        const loss = (a: Float64Array, b: Float64Array) =>
+          infoNce({ data: a, shape }, b, { ...o, reduction: 'sum' }).value;
+        const rnd = seededRandom(rows + (symmetric ? 1 : 0));
+        for (let t = 0; t < 12; t++) {
+          const i = Math.floor(rnd() * x1.length);
+          for (const [x, grad, f] of [
+            [x1, g.input1, (z: Float64Array) => loss(z, x2)],
+            [x2, g.input2, (z: Float64Array) => loss(x1, z)],
+          ] as const) {
+            const h = 1e-5;
+            const up = Float64Array.from(x);
+            const down = Float64Array.from(x);
+            up[i] += h;
+            down[i] -= h;
+            const fd = (f(up) - f(down)) / (2 * h);
+            expect(Math.abs(grad[i] - fd)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(fd)));
+          }
+        }
+      }
+    }
+  });
+
   it('is invariant to permuting the pairs (values permute with them)', () => {
     fc.assert(
       fc.property(
