@@ -389,7 +389,7 @@ describe('tripletMargin', () => {
     const a = { data: [0, 0, 0, 0, 0, 0], shape };
     const pos = [0, 1, 0, 0.1, 1e200, 0];
     const neg = [0, 1.5, 0, 5, -1e200, 0];
-    for (const p of [1, 2]) {
+    for (const p of [1, 2, 3, 1.5]) {
       const fresh = tripletMarginGrad(a, pos, neg, { p, margin: 1 });
       const out = {
         anchor: new Float64Array(6).fill(9),

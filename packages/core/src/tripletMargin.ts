@@ -438,6 +438,69 @@ function grad1of64(
 }
 
 /**
+ * One row of the general-p gradient without swap, written (not added): with u = a − p + eps,
+ * v = a − n + eps and q = p − 1, ∂d/∂uⱼ = sign(uⱼ)(|uⱼ|/d)^q (addDistGrad), so
+ * ∂/∂a = k(∂d(a,p)/∂u − ∂d(a,n)/∂v), ∂/∂p = −k·∂d(a,p)/∂u, ∂/∂n = k·∂d(a,n)/∂v. invP = 1/d(a, p)
+ * and invN = 1/d(a, n) (0 at zero distance). Float32 inputs; keep identical to gradPof64.
+ */
+function gradPof32(
+  a: Float32Array,
+  p: Float32Array,
+  n: Float32Array,
+  b: number,
+  cols: number,
+  e: number,
+  k: number,
+  invP: number,
+  invN: number,
+  q: number,
+  ga: Float64Array,
+  gp: Float64Array,
+  gn: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const x = a[j];
+    const u = x - p[j] + e;
+    const v = x - n[j] + e;
+    // 0 where the coordinate or the distance is 0 (invP = 0), as addDistGrad
+    const gu = u === 0 || invP === 0 ? 0 : k * Math.sign(u) * unitPow(Math.abs(u) * invP, q);
+    const gv = v === 0 || invN === 0 ? 0 : k * Math.sign(v) * unitPow(Math.abs(v) * invN, q);
+    ga[j] = gu - gv;
+    gp[j] = 0 - gu; // not −gu: keeps +0, as the general path
+    gn[j] = gv;
+  }
+}
+
+/** {@link gradPof32} for float64 inputs; keep the two identical. */
+function gradPof64(
+  a: Float64Array,
+  p: Float64Array,
+  n: Float64Array,
+  b: number,
+  cols: number,
+  e: number,
+  k: number,
+  invP: number,
+  invN: number,
+  q: number,
+  ga: Float64Array,
+  gp: Float64Array,
+  gn: Float64Array,
+): void {
+  for (let j = b, end = b + cols; j < end; j++) {
+    const x = a[j];
+    const u = x - p[j] + e;
+    const v = x - n[j] + e;
+    // 0 where the coordinate or the distance is 0 (invP = 0), as addDistGrad
+    const gu = u === 0 || invP === 0 ? 0 : k * Math.sign(u) * unitPow(Math.abs(u) * invP, q);
+    const gv = v === 0 || invN === 0 ? 0 : k * Math.sign(v) * unitPow(Math.abs(v) * invN, q);
+    ga[j] = gu - gv;
+    gp[j] = 0 - gu; // not −gu: keeps +0, as the general path
+    gn[j] = gv;
+  }
+}
+
+/**
  * Adds c·∂r/∂d to gx and subtracts it from gy over one row, r = dist(x, y) (above), following
  * PyTorch's norm backward exactly where the norm is not differentiable:
  * p = 2: dⱼ/r, and 0 when r = 0 (zero distance: no NaN); p = 1: sign(dⱼ) (sign 0 = 0);
@@ -626,6 +689,7 @@ export function tripletMarginGrad(
   const gn = gradBuffer(fn, o.out, 'negative', size);
   const fresh = o.out === undefined; // new buffers are zero already
   const fast = (p === 2 || p === 1) && !swap;
+  const powers = !fast && !swap && p < Number.POSITIVE_INFINITY;
   const f32 = a instanceof Float32Array;
   for (let n = 0; n < rows; n++) {
     const base = n * cols;
@@ -698,12 +762,59 @@ export function tripletMarginGrad(
       }
       continue;
     }
+    const z = rowZ(q, base);
+    if (powers && rowInv === 1 && z >= 0) {
+      // general finite p without swap, active and not rescaled: one pass writes the three rows
+      const k = per === null ? scale : scale * per[n];
+      if (k === 0) {
+        ga.fill(0, base, base + cols);
+        gp.fill(0, base, base + cols);
+        gn.fill(0, base, base + cols);
+        continue;
+      }
+      const ip = rowDp === 0 ? 0 : 1 / rowDp;
+      const iN = rowDn === 0 ? 0 : 1 / rowDn;
+      if (f32) {
+        gradPof32(
+          a as Float32Array,
+          pos as Float32Array,
+          neg as Float32Array,
+          base,
+          cols,
+          eps,
+          k,
+          ip,
+          iN,
+          p - 1,
+          ga,
+          gp,
+          gn,
+        );
+      } else {
+        gradPof64(
+          a as Float64Array,
+          pos as Float64Array,
+          neg as Float64Array,
+          base,
+          cols,
+          eps,
+          k,
+          ip,
+          iN,
+          p - 1,
+          ga,
+          gp,
+          gn,
+        );
+      }
+      continue;
+    }
     if (!fresh) {
       ga.fill(0, base, base + cols);
       gp.fill(0, base, base + cols);
       gn.fill(0, base, base + cols);
     }
-    if (!(rowZ(q, base) >= 0)) continue;
+    if (!(z >= 0)) continue;
     const k = per === null ? scale : scale * per[n];
     const inv = rowInv;
     addDistGrad(a, pos, base, cols, p, eps, inv, rowDp, k, ga, gp);
