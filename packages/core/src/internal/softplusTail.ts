@@ -17,6 +17,13 @@
 // e^−a < 4.3e−18, so log1p(e^−a) = e^−a·(1 − e^−a/2 + …) equals e^−a to < 2.2e−18 relative, and
 // fastExp(−a) (≤ 3.2 ulp) is used; +∞ gives 0, NaN gives NaN. Negative a is not supported.
 // `softplusTail.test.ts` sweeps [0, 800] against Math.log1p(Math.exp(−a)).
+//
+// sigmoidTail(a) = σ(−a) = 1/(1 + e^a) = −f′(a), for a ≥ 0, the small one of σ(±x): the same
+// Taylor scheme on its own table, SIG row j = σⱼ, then (−1)ⁿ·Pₙ₊₁(σⱼ)/n! for n = 1…7 (σ′ = σ(1 − σ),
+// so the derivatives of σ are P₂, P₃, …). σ is analytic for |Im u| < π as well, the terms
+// beyond σⱼ add up to < σⱼ/60, σⱼ = t/(1 + t) (t = Math.exp(−aⱼ)) is within 3u: in all
+// ≤ 4u·σ(−a) for a ≤ 40; beyond, σ(−a) = e^−a·(1 − e^−a + …) is e^−a to < 4.3e−18 relative and
+// fastExp(−a) is used. The test sweeps [0, 800] against Math.exp(−a)/(1 + Math.exp(−a)).
 import { fastExp } from './fastExp.js';
 
 const STEP = 32;
@@ -24,10 +31,12 @@ const LAST = 40 * STEP;
 const ORDER = 7;
 /** Row j (8 entries): f(aⱼ), then (−1)ⁿ·Pₙ(σⱼ)/n! for n = 1…7. */
 const TABLE = new Float64Array((LAST + 1) * 8);
+/** Row j (8 entries): σⱼ = σ(−aⱼ), then (−1)ⁿ·Pₙ₊₁(σⱼ)/n! for n = 1…7. */
+const SIG = new Float64Array((LAST + 1) * 8);
 {
   // Pₙ as coefficient lists in σ: P₁ = σ, Pₙ₊₁ = Pₙ′·(σ − σ²).
   const polys: number[][] = [[0, 1]];
-  for (let n = 1; n < ORDER; n++) {
+  for (let n = 1; n <= ORDER; n++) {
     const p = polys[n - 1];
     const dp = p.slice(1).map((c, i) => c * (i + 1));
     const next = new Array<number>(dp.length + 2).fill(0);
@@ -41,15 +50,22 @@ const TABLE = new Float64Array((LAST + 1) * 8);
     const t = Math.exp(-j / STEP);
     const s = t / (1 + t);
     TABLE[j * 8] = Math.log1p(t);
+    SIG[j * 8] = s;
     let fact = 1;
     for (let n = 1; n <= ORDER; n++) {
       fact *= n;
-      const p = polys[n - 1];
-      let v = 0;
-      for (let i = p.length - 1; i >= 0; i--) v = v * s + p[i];
-      TABLE[j * 8 + n] = ((n % 2 === 1 ? -1 : 1) * v) / fact;
+      const sign = n % 2 === 1 ? -1 : 1;
+      TABLE[j * 8 + n] = (sign * evaluate(polys[n - 1], s)) / fact;
+      SIG[j * 8 + n] = (sign * evaluate(polys[n], s)) / fact;
     }
   }
+}
+
+/** A polynomial (coefficients from degree 0) at x, by Horner. */
+function evaluate(p: readonly number[], x: number): number {
+  let v = 0;
+  for (let i = p.length - 1; i >= 0; i--) v = v * x + p[i];
+  return v;
 }
 
 /** log1p(e^−a) for a ≥ 0 (or +∞, NaN), relative error ≤ 3u (derivation above). */
@@ -59,12 +75,31 @@ export function softplusTail(a: number): number {
   const d = a - j * (1 / STEP);
   const b = j * 8;
   const T = TABLE;
+  // Estrin's form: a shorter dependency chain than Horner's, the same rounding bound here (the
+  // terms beyond T[b] add up to < 1/60 of it).
+  const d2 = d * d;
   return (
     T[b] +
-    d *
-      (T[b + 1] +
-        d *
-          (T[b + 2] +
-            d * (T[b + 3] + d * (T[b + 4] + d * (T[b + 5] + d * (T[b + 6] + d * T[b + 7]))))))
+    (d * T[b + 1] +
+      d2 *
+        (T[b + 2] + d * T[b + 3] + d2 * (T[b + 4] + d * T[b + 5] + d2 * (T[b + 6] + d * T[b + 7]))))
+  );
+}
+
+/** σ(−a) = 1/(1 + e^a) for a ≥ 0 (or +∞, NaN), relative error ≤ 4u (derivation above). */
+export function sigmoidTail(a: number): number {
+  if (!(a <= 40)) return fastExp(-a);
+  const j = (a * STEP + 0.5) | 0;
+  const d = a - j * (1 / STEP);
+  const b = j * 8;
+  const T = SIG;
+  // Estrin's form: a shorter dependency chain than Horner's, the same rounding bound here (the
+  // terms beyond T[b] add up to < 1/60 of it).
+  const d2 = d * d;
+  return (
+    T[b] +
+    (d * T[b + 1] +
+      d2 *
+        (T[b + 2] + d * T[b + 3] + d2 * (T[b + 4] + d * T[b + 5] + d2 * (T[b + 6] + d * T[b + 7]))))
   );
 }
