@@ -4,12 +4,12 @@
 //  • register tile: 2 rows of A × 4 rows of B, 8 independent accumulators. Each step of the
 //    inner loop loads 6 numbers for 8 multiply-adds, and the 8 add chains hide the FPU latency.
 //    (V8 on x64 uses 16 vector registers for doubles: 8 accumulators + 6 loads fit; a 4 × 4 tile
-//    spills and measured slower.)
+//    spills and measured no faster.)
 //  • cache blocks: the inner dimension in slices of KB and the rows of B in panels of JB, so a
 //    panel (JB·KB·8 bytes = 256 KiB) stays in L2 while every row pair of A streams past it; the
 //    rows of A are read once per panel instead of once per row of B.
 //  • WebAssembly SIMD (matmulSimd.wat): where the runtime has it and the problem is large, the
-//    2 × 4 tiles run in f64x2 lanes (two k per step), ~1.5–2× the scalar JavaScript; the edges
+//    2 × 4 tiles run in f64x2 lanes (two k per step), ~2.5× the scalar JavaScript; the edges
 //    (a last odd row, columns past the last group of 4) stay in JavaScript. The inputs are copied
 //    into a fresh wasm memory per call (a few % of the time) and the result copied out, so no
 //    memory is kept between calls.
