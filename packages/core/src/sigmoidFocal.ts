@@ -1,8 +1,7 @@
 import { floatArg, numberOption, optionsArg } from './internal/args.js';
 import { floatPair } from './internal/classification.js';
-import { fastExp } from './internal/fastExp.js';
-import { fastLog1p } from './internal/fastLog1p.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { sigmoidTail, softplusTail } from './internal/softplusTail.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -226,22 +225,22 @@ function sumAny(
 
 /**
  * ℓ for one element: the formulas of `exactBlock` without its branches (on random labels and
- * signs they mispredict half the time, which costs more than the arithmetic). e^−|x| by fastExp
- * (≤ 3.2 ulp) and log1p(e^−|x|) by fastLog1p (≤ 8u), so ℓ is within ~20 ulp; max(±x, 0) =
+ * signs they mispredict half the time, which costs more than the arithmetic). log1p(e^−|x|) by
+ * softplusTail (≤ 3u) and σ(−|x|) by sigmoidTail (≤ 4u; σ(|x|) = 1 − σ(−|x|) ≥ ½ without
+ * cancellation), so ℓ is within ~20 ulp; max(±x, 0) =
  * (|x| ± x)/2, exact for finite |x| < 2¹⁰²³; both BCE terms are formed and multiplied by their
- * coefficients; σ(±x) are picked from 1/(1 + e) and e/(1 + e) by h = [x ≥ 0] ∈ {0, 1} as
+ * coefficients; σ(±x) are picked from σ(|x|) and σ(−|x|) by h = [x ≥ 0] ∈ {0, 1} as
  * h·a + (1 − h)·b, exact since both are finite. They differ from the branches only where a zero
  * coefficient meets x = ±∞ (0·∞ = NaN) or |x| ≥ 2¹⁰²³ (|x| ± x overflows): the block's sum is
  * then NaN or ∞, and it is recomputed by `exactBlock`.
  */
 function term(xi: number, yi: number, alpha: number, gamma: number): number {
   const a = Math.abs(xi);
-  const ex = fastExp(-a);
-  const l = fastLog1p(ex);
+  const l = softplusTail(a);
   const neg = 1 - yi;
   const ce = yi * (0.5 * (a - xi) + l) + neg * (0.5 * (a + xi) + l);
-  const big = 1 / (1 + ex);
-  const small = ex * big;
+  const small = sigmoidTail(a);
+  const big = 1 - small;
   const h = Number(xi >= 0);
   const u = (h * big + (1 - h) * small) * neg + (h * small + (1 - h) * big) * yi;
   let v = ce * (gamma === 2 ? u * u : u ** gamma);
