@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import {
   Field,
   FixedSizeList,
@@ -73,6 +76,7 @@ function bareKernel(core: CoreApi, batches: Iterable<RecordBatch>): number {
 }
 
 const MB = 1 / (1 << 20);
+const run = promisify(execFile);
 
 /** The maximum of each tenth of a series, rounded to MB. */
 function tenths(a: number[]): number[] {
@@ -171,7 +175,7 @@ export async function streamWorkloads(o: BenchOptions): Promise<(Result | Unavai
 
   if (wanted.includes(names.memory)) {
     try {
-      out.push(await memoryRun(api, names.memory, memRows, batchRows, base));
+      out.push(await memoryInChild(names.memory, memRows, batchRows));
     } catch (e) {
       out.push({ workload: names.memory, reason: (e as Error).message });
     }
@@ -180,17 +184,34 @@ export async function streamWorkloads(o: BenchOptions): Promise<(Result | Unavai
 }
 
 /**
+ * Runs {@link memoryRun} in a fresh Node process (`memoryChild.ts`), so the memory it reports
+ * starts from a clean process, not one holding the kernels' gigabytes of test data.
+ */
+async function memoryInChild(
+  workload: string,
+  memRows: number,
+  batchRows: number,
+): Promise<Result> {
+  const child = fileURLToPath(new URL('./memoryChild.ts', import.meta.url));
+  const { stdout } = await run(
+    process.execPath,
+    [...process.execArgv, child, workload, String(memRows), String(batchRows)],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout) as Result;
+}
+
+/**
  * Streams `memRows` rows through `runningLoss` (with a 100k-row window) in fresh batches (new
  * arrays for every batch, as a real reader makes them, so anything the operator kept would
  * grow the heap), sampling RSS and heap after every batch.
  */
-async function memoryRun(
-  api: StreamApi,
+export async function memoryRun(
   workload: string,
   memRows: number,
   batchRows: number,
-  base: (w: string, ms: number, spread: number, reps: number) => Result,
 ): Promise<Result> {
+  const api = (await import('@losskit/stream')) as unknown as StreamApi;
   const pool = makeBatches(batchRows * 4, batchRows, new Rng(0x3e3));
   const poolLogits = pool.map((b) => b.getChildAt(0)!.data[0].children[0].values as Float32Array);
   const poolLabels = pool.map((b) => b.getChildAt(1)!.data[0].values as Int32Array);
@@ -229,7 +250,15 @@ async function memoryRun(
   });
   const ms = performance.now() - t0;
   const m1 = process.memoryUsage();
-  const r = base(workload, ms, 0, 1);
+  const r: Result = {
+    workload,
+    losskit_ms: ms,
+    peers: {},
+    losskit_spread: 0,
+    losskit_reps: 1,
+    peer_spread: {},
+    peer_reps: {},
+  };
   r.rows_per_s = memRows / (ms / 1000);
   r.memory = {
     rss_start_mb: m0.rss * MB,
