@@ -85,5 +85,5 @@ describe('pnpm bench --quick --json', () => {
       code: 2,
       stderr: expect.stringContaining('--reps must be a positive integer'),
     });
-  });
+  }, 60_000);
 });
