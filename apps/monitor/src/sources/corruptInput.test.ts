@@ -22,6 +22,10 @@ import { TfEventsParser } from './TfEventsParser.js';
 import { TrainerStateParser } from './TrainerStateParser.js';
 import type { AppendParser } from './types.js';
 
+/** CI runs the default count; `pnpm fuzz` sets LOSSKIT_FUZZ_RUNS for a longer run. */
+const fuzzRuns = (n: number): number =>
+  process.env.LOSSKIT_FUZZ_RUNS ? Number(process.env.LOSSKIT_FUZZ_RUNS) : n;
+
 const table = tableFromArrays({
   step: Int32Array.from({ length: 30 }, (_, i) => i),
   loss: Float64Array.from({ length: 30 }, (_, i) => i / 7),
@@ -73,7 +77,7 @@ describe('readers on corrupt bytes never throw', () => {
         feed(new ArrowIpcParser(scalarColumns(), 200), pieces),
       ),
       {
-        numRuns: 150,
+        numRuns: fuzzRuns(150),
       },
     );
   });
@@ -90,7 +94,7 @@ describe('readers on corrupt bytes never throw', () => {
     fc.assert(
       fc.property(corrupted(bytes), (pieces) => feed(new ArrowIpcParser(sampler(), 200), pieces)),
       {
-        numRuns: 100,
+        numRuns: fuzzRuns(100),
       },
     );
   });
@@ -100,19 +104,19 @@ describe('readers on corrupt bytes never throw', () => {
       fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) =>
         feed(new ArrowIpcParser(scalarColumns(), 200), [bytes]),
       ),
-      { numRuns: 150 },
+      { numRuns: fuzzRuns(150) },
     );
   });
 
   it('tfevents: byte flips, truncation, arbitrary bytes', () => {
     fc.assert(
       fc.property(corrupted(tfBytes), (pieces) => feed(new TfEventsParser(), pieces)),
-      { numRuns: 150 },
+      { numRuns: fuzzRuns(150) },
     );
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 600 }), (b) => feed(new TfEventsParser(), [b])),
       {
-        numRuns: 100,
+        numRuns: fuzzRuns(100),
       },
     );
   });
@@ -120,7 +124,7 @@ describe('readers on corrupt bytes never throw', () => {
   it('JSON lines, CSV and trainer_state: arbitrary bytes', () => {
     fc.assert(
       fc.property(corrupted(jsonBytes), (pieces) => feed(new JsonLinesParser(), pieces)),
-      { numRuns: 150 },
+      { numRuns: fuzzRuns(150) },
     );
     const csv = new TextEncoder().encode(lightningCsv(['step', 'a'], [{ step: 1, a: 2 }]));
     const state = new TextEncoder().encode(trainerState([{ step: 1, loss: 2 }]));
@@ -129,7 +133,7 @@ describe('readers on corrupt bytes never throw', () => {
         new LightningCsvParser().read(Buffer.concat(c));
         new TrainerStateParser().read(Buffer.concat(s));
       }),
-      { numRuns: 150 },
+      { numRuns: fuzzRuns(150) },
     );
   });
 });
