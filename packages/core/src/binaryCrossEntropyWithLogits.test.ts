@@ -140,6 +140,36 @@ describe('binaryCrossEntropyWithLogits', () => {
     expect(worstRatio(g, sg, 1e-14, 1e-300)).toBeLessThanOrEqual(1);
   });
 
+  it('has the same unweighted gradient on every array type as the weighted loop, NaN and ±∞ included', () => {
+    // The unweighted loops form σ(x) − y as (1 − y) − σ(−|x|) or σ(−|x|) − y; the weighted loop
+    // (weight 1) forms (1 − y)·σ(x) − y·σ(−x). Same values up to rounding, same limits and NaN.
+    const n = 2000;
+    const x = new Float64Array(n);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      x[i] = 50 * Math.sin(i * 0.37) ** 3;
+      y[i] = i % 5 === 0 ? 0.3 : i % 5 === 1 ? 0.8 : i % 2;
+    }
+    x.set([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 0, -0, 700], 0);
+    y.set([0.25, 0.25, 1, 1, 0, 1], 0);
+    const ones = new Float64Array(n).fill(1);
+    for (const [xs, ys] of [
+      [x, y],
+      [Float32Array.from(x), Float32Array.from(y)],
+      [Array.from(x), Array.from(y)],
+    ] as const) {
+      const g = binaryCrossEntropyWithLogitsGrad(xs, ys, { reduction: 'sum' }).input;
+      const w = binaryCrossEntropyWithLogitsGrad(xs, ys, { reduction: 'sum', weight: ones }).input;
+      expect(g[0]).toBe(0.75);
+      expect(g[1]).toBe(-0.25);
+      expect(g[2]).toBeNaN();
+      expect(g[3]).toBe(-0.5);
+      expect(g[4]).toBe(0.5);
+      expect(Math.abs(g[5] / -Math.exp(-700) - 1)).toBeLessThan(1e-14); // −σ(−700), no cancellation
+      expect(worstRatio(g.subarray(3), w.subarray(3), 4e-16, 1e-16)).toBeLessThanOrEqual(1);
+    }
+  });
+
   it('never gives NaN for finite logits, however extreme', () => {
     fc.assert(
       fc.property(

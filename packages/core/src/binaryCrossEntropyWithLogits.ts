@@ -169,6 +169,21 @@ function gradTerm(xi: number, yi: number, pos: number): number {
   return (1 - yi) * (h * big + (1 - h) * small) - pos * (h * small + (1 - h) * big);
 }
 
+/** ∂ℓ/∂x for one element without posWeight (pos = y): σ(x) − y, branch-free; see above. */
+function plainGradTerm(xi: number, yi: number): number {
+  // (1 − y)·σ(x) − y·σ(−x) = σ(x) − y, formed so that σ's small side never cancels: with
+  // s = σ(−|x|) (sigmoidTail, ≤ 4u) and h = [x ≥ 0],
+  //   x ≥ 0: σ(x) − y = (1 − y) − s,   x < 0: σ(x) − y = s − y,
+  // i.e. (1 − 2h)·(s − ŷ) with ŷ = h − (2h − 1)·y: 1 − y for h = 1 (one rounding, as in
+  // gradTerm; exact for y ∈ [½, 1]), y for h = 0 (exact). One subtraction rounds after s: for
+  // y ∈ {0, 1} the result is −s, s (exact from s), 1 − s or s − 1 (≥ ½): within 4.5u. ±∞ give their
+  // limits 1 − y and −y (s = 0), NaN propagates (s = NaN). Fewer operations than gradTerm
+  // (no second selection, no 1 − s), which is what the unweighted loops below run.
+  const s = sigmoidTail(Math.abs(xi));
+  const h = Number(xi >= 0);
+  return (1 - 2 * h) * (s - (h - (2 * h - 1) * yi));
+}
+
 /** The reference loop over [i0, i1): exact branches, Math.exp/log1p; writes `out` if given. */
 function exactBlock(
   x: ArrayLike<number>,
@@ -303,15 +318,13 @@ function weightedSum(
 
 function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Float64Array): void {
   for (let i = 0; i < n; i++) {
-    const yi = y[i];
-    gx[i] = k * gradTerm(x[i], yi, yi);
+    gx[i] = k * plainGradTerm(x[i], y[i]);
   }
 }
 
 function gradF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Float64Array): void {
   for (let i = 0; i < n; i++) {
-    const yi = y[i];
-    gx[i] = k * gradTerm(x[i], yi, yi);
+    gx[i] = k * plainGradTerm(x[i], y[i]);
   }
 }
 
@@ -323,8 +336,7 @@ function gradAny(
   gx: Float64Array,
 ): void {
   for (let i = 0; i < n; i++) {
-    const yi = y[i];
-    gx[i] = k * gradTerm(x[i], yi, yi);
+    gx[i] = k * plainGradTerm(x[i], y[i]);
   }
 }
 
