@@ -122,7 +122,7 @@ describe('klDiv', () => {
     );
   });
 
-  it('gives the float64 answer on float32 data (the table-driven log), special targets included', () => {
+  it('gives the float64 answer with the table-driven logs (float32 and float64 targets), special targets included', () => {
     // Float32Array targets take log t from logF32Bits (≤ 3u) and the sums are blocked: every
     // element within a few ulp of p·(log p − x) computed in float64 with Math.log, and the sum
     // too, across block edges (n > 1024) and with zeros, subnormals, negatives, ∞ and NaN.
@@ -137,10 +137,13 @@ describe('klDiv', () => {
           const x = x64 ? Float64Array.from(x32) : x32;
           const ref = Array.from(t32, (ti, i) => (ti === 0 ? 0 : ti * (Math.log(ti) - x32[i])));
           const r = klDiv(x, t32, { reduction: 'none' }).value;
+          // float64 targets (with float64 inputs) take logF64Words: the same bound
+          const r64 = klDiv(Float64Array.from(x32), Float64Array.from(t32), { reduction: 'none' });
           for (let i = 0; i < n; i++) {
             const ti = t32[i];
             const bound = ti === 0 ? 0 : 1e-15 * ti * (Math.abs(Math.log(ti)) + Math.abs(x32[i]));
             expect(Math.abs(r[i] - ref[i])).toBeLessThanOrEqual(bound);
+            expect(Math.abs(r64.value[i] - ref[i])).toBeLessThanOrEqual(bound);
           }
           let total = 0;
           let mag = 0;
@@ -166,6 +169,17 @@ describe('klDiv', () => {
     expect(r[6]).toBeCloseTo(0.25 * (Math.log(0.25) + 1), 15);
     expect(klDiv(x.subarray(0, 2), t.subarray(0, 2), { reduction: 'sum' }).value).toBe(r[1]);
     expect(klDiv(x, t, { reduction: 'sum' }).value).toBeNaN();
+    const t64 = Float64Array.from([0, 5e-324, -0.5, Number.POSITIVE_INFINITY, Number.NaN, 0, 0.25]);
+    const r64 = klDiv(Float64Array.from(x), t64, { reduction: 'none' }).value;
+    expect(Array.from(r64, (v) => v + 0)).toEqual([
+      0,
+      5e-324 * (Math.log(5e-324) + 2),
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      Number.NaN,
+      0,
+      r[6],
+    ]);
   });
 
   it('has gradients that agree with central finite differences, every reduction', () => {

@@ -1,6 +1,12 @@
 import { booleanOption, floatArg, optionsArg } from './internal/args.js';
 import { floatPair } from './internal/classification.js';
 import { F32_INF_BITS, F32_NORMAL_MIN_BITS, logF32Bits } from './internal/logF32Bits.js';
+import {
+  F64_INF_HI,
+  F64_NORMAL_MIN_HI,
+  LITTLE_ENDIAN,
+  logF64Words,
+} from './internal/logF64Words.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type { FloatTensorLike, Gradients, GradOptions, LossOptions, LossResult } from './types.js';
@@ -50,6 +56,8 @@ export function klDiv<R extends KlDivReduction = 'mean'>(
     sum = sumF32(x, y, n, out);
   else if (!logTarget && x instanceof Float64Array && y instanceof Float32Array)
     sum = sumF64F32(x, y, n, out);
+  else if (!logTarget && LITTLE_ENDIAN && x instanceof Float64Array && y instanceof Float64Array)
+    sum = sumF64(x, y, n, out);
   else sum = sumBlocks(x, y, logTarget, n, out);
   return finish(reduction, out, sum, n, rows, n, 0);
 }
@@ -83,7 +91,9 @@ export function klDivGrad(
 // ℓ = t·(log t − x) per element, with two changes that keep the value within a few ulp:
 //  • Float32Array targets: log t by logF32Bits from the target's bit pattern (an Int32Array view
 //    over its buffer), ≤ 3u relative for every positive normal float32, instead of Math.log;
-//    t = 0, subnormal, negative, ∞ or NaN take the reference formula (Math.log, xlogy).
+//    Float64Array targets (with Float64Array inputs, little-endian platforms) likewise by
+//    logF64Words from the two words of each target (≤ 3u). t = 0, subnormal, negative, ∞ or NaN
+//    take the reference formula (Math.log, xlogy).
 //  • Sums: plain float64 over blocks of 1024, then Neumaier over the block sums. Terms of either
 //    sign: a block's rounding is ≤ 1023u·Σ|ℓ| over it, the whole ≤ 1025u·Σ|ℓ| ≈ 1.1e−13·Σ|ℓ|
 //    (the per-element Neumaier loop: ~2u·|S| + O(nu²)·Σ|ℓ|). A block whose sum is not finite
@@ -190,6 +200,30 @@ function sumF64F32(x: Float64Array, y: Float32Array, n: number, out: Float64Arra
       const t =
         yb >= F32_NORMAL_MIN_BITS && yb < F32_INF_BITS
           ? y[i] * (logF32Bits(yb) - x[i])
+          : exactTerm(x[i], y[i], false);
+      if (out !== null) out[i] = t;
+      v += t;
+    }
+    if (!Number.isFinite(v)) v = exactBlock(x, y, false, b, e, out);
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function sumF64(x: Float64Array, y: Float64Array, n: number, out: Float64Array | null): number {
+  const words = new Int32Array(y.buffer, y.byteOffset, 2 * n);
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const e = Math.min(n, b + BLOCK);
+    let v = 0;
+    for (let i = b; i < e; i++) {
+      const hi = words[2 * i + 1];
+      const t =
+        hi >= F64_NORMAL_MIN_HI && hi < F64_INF_HI
+          ? y[i] * (logF64Words(hi, words[2 * i]) - x[i])
           : exactTerm(x[i], y[i], false);
       if (out !== null) out[i] = t;
       v += t;
