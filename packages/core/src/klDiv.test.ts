@@ -182,6 +182,45 @@ describe('klDiv', () => {
     ]);
   });
 
+  it('with logTarget takes e^t from expTable: the float64 answer, −∞, NaN and large t included', () => {
+    const n = 2500; // three blocks
+    const x = new Float64Array(n);
+    const t = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      x[i] = -3 * Math.abs(Math.sin(i));
+      t[i] = -40 * Math.abs(Math.cos(i * 0.7)) ** 3;
+    }
+    t.set([Number.NEGATIVE_INFINITY, 50, -800, 0], 0);
+    for (const [xs, ts] of [
+      [x, t],
+      [Float32Array.from(x), Float32Array.from(t)],
+      [Array.from(x), Array.from(t)],
+    ] as const) {
+      const xv = Float64Array.from(xs as ArrayLike<number>);
+      const tv = Float64Array.from(ts as ArrayLike<number>);
+      const ref = Float64Array.from(tv, (ti, i) =>
+        ti === Number.NEGATIVE_INFINITY ? 0 : Math.exp(ti) * (ti - xv[i]),
+      );
+      const r = klDiv(xs, ts, { reduction: 'none', logTarget: true }).value;
+      expect(worstRatio(r, ref, 1e-15, 1e-300)).toBeLessThanOrEqual(1);
+      const sum = klDiv(xs, ts, { reduction: 'sum', logTarget: true }).value;
+      expect(Math.abs(sum / ref.reduce((a, b) => a + b, 0) - 1)).toBeLessThan(1e-13);
+      const g = klDivGrad(xs, ts, { reduction: 'sum', logTarget: true }).input;
+      expect(
+        worstRatio(
+          g,
+          Float64Array.from(tv, (ti) => -Math.exp(ti)),
+          1e-15,
+          1e-300,
+        ),
+      ).toBeLessThanOrEqual(1);
+    }
+    const nan = klDiv([0, 1], [Number.NaN, 0], { reduction: 'none', logTarget: true }).value;
+    expect(nan[0]).toBeNaN();
+    expect(klDivGrad([0], [Number.NaN], { logTarget: true }).input[0]).toBeNaN();
+    expect(klDiv([Number.NaN], [Number.NEGATIVE_INFINITY], { logTarget: true }).value).toBeNaN();
+  });
+
   it('has gradients that agree with central finite differences, every reduction', () => {
     fc.assert(
       fc.property(
