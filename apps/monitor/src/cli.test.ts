@@ -1,8 +1,19 @@
 // The CLI as a real child process (run from source with tsx, as a user would run the built bin).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { appendFile, chmod, readdir, stat, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fileVersionRecord, lightningCsv, pyJson, scalarRecord } from '../test/logWriters.js';
 import { removeDir, tempDir, until } from '../test/watchHarness.js';
@@ -22,11 +33,12 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function run(args: string[], options: { uid?: number; gid?: number } = {}): Run {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    cwd,
+function run(args: string[], options: { uid?: number; gid?: number; argv?: string[] } = {}): Run {
+  const { argv = CLI, ...ids } = options;
+  const child = spawn(process.execPath, [...argv, ...args], {
+    cwd: argv === CLI ? cwd : tmpdir(),
     stdio: ['ignore', 'pipe', 'pipe'],
-    ...options,
+    ...ids,
   });
   let out = '';
   let err = '';
@@ -40,6 +52,35 @@ function run(args: string[], options: { uid?: number; gid?: number } = {}): Run 
     child.once('close', (code) => resolve(code)),
   );
   return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+/**
+ * The CLI bundled into one file in a world-readable temp folder, for runs as another user: the
+ * clone may sit where `nobody` cannot read it (a 0700 temp dir, /root), which must not decide
+ * whether the test can run.
+ */
+async function cliForAnyUser(): Promise<string[]> {
+  const root = await mkdtemp(join(tmpdir(), 'losskit-cli-'));
+  await mkdir(join(root, 'dist'));
+  await copyFile(join(cwd, 'package.json'), join(root, 'package.json'));
+  const outfile = join(root, 'dist', 'cli.mjs');
+  await build({
+    entryPoints: [join(cwd, 'src', 'cli.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['@losskit/source'],
+    external: ['fsevents'],
+    banner: {
+      js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+    },
+    outfile,
+    logLevel: 'silent',
+  });
+  for (const p of [root, join(root, 'dist')]) await chmod(p, 0o755);
+  for (const p of [outfile, join(root, 'package.json')]) await chmod(p, 0o644);
+  return [outfile];
 }
 
 const jsonLines = (text: string) =>
@@ -188,7 +229,7 @@ describe('losskit-monitor watch --json', () => {
   it('a file that is unreadable, then readable again: reported once, nothing lost', async () => {
     // chmod does not stop root, so when the tests run as root the monitor runs as `nobody`.
     const asRoot = process.getuid?.() === 0;
-    const user = asRoot ? { uid: 65534, gid: 65534 } : {};
+    const user = asRoot ? { uid: 65534, gid: 65534, argv: await cliForAnyUser() } : {};
     await chmod(dir, 0o755);
     const locked = join(dir, 'locked.jsonl');
     const open = join(dir, 'open.jsonl');
