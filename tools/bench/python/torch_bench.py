@@ -13,7 +13,8 @@ A long-lived worker: reads one JSON request per line on stdin, answers one JSON 
 The arrays are raw little-endian files written by the benchmark (the very bytes losskit reads).
 Loading them and building tensors is not timed; one untimed warm-up call precedes the timed
 repetitions. Each repetition times exactly one call of the loss (or, for `*Grad` workloads, one
-backward pass: the forward graph is rebuilt untimed before each repetition) with
+backward pass, for every input named in "gradInputs" (default ["input"]): the forward graph is
+rebuilt untimed before each repetition) with
 time.perf_counter_ns (wall) and time.process_time_ns (CPU time of all the process's threads).
 """
 import json
@@ -68,6 +69,31 @@ def info_nce(a, b, temperature=0.1):
     return F.cross_entropy(logits, torch.arange(a.shape[0]))
 
 
+def softmax_focal(x, t, gamma=2.0):
+    # -(1 - p)^gamma log p, p = softmax(x)[t] (the reference vectors' note; torchvision has none)
+    logp = F.log_softmax(x, dim=1).gather(1, t.unsqueeze(1)).squeeze(1)
+    return (-((1 - logp.exp()) ** gamma) * logp).mean()
+
+
+def distillation(s, t, temperature=1.0):
+    # T^2 KL(softmax(t/T) || softmax(s/T)), mean over rows
+    T = temperature
+    return F.kl_div(F.log_softmax(s / T, dim=1), F.log_softmax(t / T, dim=1), reduction="batchmean", log_target=True) * (T * T)
+
+
+def categorical_hinge(x, t, margin=1.0):
+    # Crammer-Singer: max(0, margin + max_{i != y} x_i - x_y)
+    idx = t.unsqueeze(1)
+    xy = x.gather(1, idx).squeeze(1)
+    other = x.scatter(1, idx, float("-inf")).amax(dim=1)
+    return (margin + other - xy).clamp(min=0).mean()
+
+
+def accuracy(x, t):
+    # top-1 accuracy: argmax over classes equals the label
+    return (x.argmax(dim=1) == t).float().mean()
+
+
 # Forward losses, inputs by the same names losskit's KernelInfo uses.
 LOSSES = {
     "crossEntropy": lambda a, o: F.cross_entropy(a["input"], a["target"]),
@@ -85,6 +111,19 @@ LOSSES = {
     "tripletMargin": lambda a, o: F.triplet_margin_loss(a["anchor"], a["positive"], a["negative"]),
     "contrastive": lambda a, o: contrastive(a["input1"], a["input2"], a["target"]),
     "infoNce": lambda a, o: info_nce(a["input1"], a["input2"]),
+    "nllLoss": lambda a, o: F.nll_loss(a["input"], a["target"]),
+    "binaryCrossEntropy": lambda a, o: F.binary_cross_entropy(a["input"], a["target"]),
+    "softmaxFocal": lambda a, o: softmax_focal(a["input"], a["target"], o.get("gamma", 2.0)),
+    "distillation": lambda a, o: distillation(a["student"], a["teacher"], o.get("temperature", 1.0)),
+    "squaredHinge": lambda a, o: (1 - a["target"] * a["input"]).clamp(min=0).pow(2).mean(),
+    "softMargin": lambda a, o: F.soft_margin_loss(a["input"], a["target"]),
+    "categoricalHinge": lambda a, o: categorical_hinge(a["input"], a["target"], o.get("margin", 1.0)),
+    "poissonNll": lambda a, o: F.poisson_nll_loss(a["input"], a["target"]),
+    "gaussianNll": lambda a, o: F.gaussian_nll_loss(a["input"], a["target"], a["var"]),
+    "marginRanking": lambda a, o: F.margin_ranking_loss(a["input1"], a["input2"], a["target"], margin=o.get("margin", 0.0)),
+    "hingeEmbedding": lambda a, o: F.hinge_embedding_loss(a["input"], a["target"], margin=o.get("margin", 1.0)),
+    "cosineEmbedding": lambda a, o: F.cosine_embedding_loss(a["input1"], a["input2"], a["target"], margin=o.get("margin", 0.0)),
+    "accuracy": lambda a, o: accuracy(a["input"], a["target"]),
 }
 
 
@@ -102,16 +141,17 @@ def run(req):
     value = None
     with torch.no_grad() if not grad else torch.enable_grad():
         if grad:
-            x = arrays["input"].requires_grad_(True)
+            # The inputs losskit's gradient differentiates (e.g. input1 and input2 of pair losses).
+            xs = [arrays[k].requires_grad_(True) for k in req.get("gradInputs") or ["input"]]
 
             def once():
                 loss = fn(arrays, opts)  # untimed forward: PyTorch's backward needs its graph
                 c0 = time.process_time_ns()
                 t0 = time.perf_counter_ns()
-                (g,) = torch.autograd.grad(loss, x)
+                gs = torch.autograd.grad(loss, xs)
                 t1 = time.perf_counter_ns()
                 cpu.append(time.process_time_ns() - c0)
-                return t1 - t0, float(g.reshape(-1)[0].item())
+                return t1 - t0, float(gs[0].reshape(-1)[0].item())
         else:
 
             def once():

@@ -10,7 +10,7 @@ const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json
 
   --quick          small sizes (a CI-speed smoke run)
   --reps N         timed repetitions per peer and workload (default 5)
-  --only S         only workloads whose name contains S
+  --only S         only workloads whose name contains S (or any of S=a,b,c)
   --json FILE      also write {"results": [{workload, losskit_ms, peers}]} to FILE
   --python PATH    the Python with torch for the PyTorch peer (default /usr/bin/python3)
   --budget S       stop repeating a peer on a workload after S seconds (default 30)

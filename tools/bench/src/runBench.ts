@@ -6,7 +6,7 @@ import { Rng } from './rng.js';
 import { streamWorkloads } from './streamWorkloads.js';
 import { loadTfjs, type Tf, type TfjsBackend } from './tfjsPeer.js';
 import { type ArrayFile, installTorch, TorchPeer } from './torchPeer.js';
-import { type Inputs, inputBytes, type Workload, workloads } from './workloads.js';
+import { type Inputs, inputBytes, matchesOnly, type Workload, workloads } from './workloads.js';
 
 export const PEERS = ['pytorch-1t', 'pytorch-2t', 'tfjs-cpu', 'tfjs-wasm'] as const;
 export type PeerName = (typeof PEERS)[number];
@@ -95,8 +95,11 @@ async function losskitCall(w: Workload, inputs: Inputs): Promise<(() => unknown)
   if (w.grad) {
     const gradient = info.gradient;
     if (gradient === undefined) return `${w.kernel} has no gradient yet`;
-    // The gradient is written into a caller's buffer (`out`), as a training loop would.
-    const out = { input: new Float64Array(inputs.input.data.length) };
+    // The gradients are written into a caller's buffers (`out`), as a training loop would: one per
+    // differentiable input (e.g. `{input1, input2}` for pair losses).
+    const out: Record<string, Float64Array> = {};
+    for (const i of info.inputs)
+      if (i.differentiable) out[i.name] = new Float64Array(inputs[i.name].data.length);
     const options = { ...w.options, out };
     fn = () => gradient(named, options);
   } else {
@@ -113,9 +116,22 @@ async function losskitCall(w: Workload, inputs: Inputs): Promise<(() => unknown)
 function firstValue(r: unknown): number {
   if (r !== null && typeof r === 'object' && 'value' in r)
     return Number((r as { value: unknown }).value);
-  if (r !== null && typeof r === 'object' && 'input' in r)
-    return (r as { input: Float64Array }).input[0];
+  if (r !== null && typeof r === 'object') {
+    // A gradient: the first entry of the first input's gradient (the order of KernelInfo.inputs).
+    const first = Object.values(r as Record<string, Float64Array>)[0];
+    if (first instanceof Float64Array) return first[0];
+  }
   return Number.NaN;
+}
+
+/** The inputs a kernel's gradient differentiates, in its KernelInfo order. */
+async function gradInputs(kernel: string): Promise<string[]> {
+  try {
+    const { kernels } = await import('@losskit/core');
+    return (kernels[kernel]?.inputs ?? []).filter((i) => i.differentiable).map((i) => i.name);
+  } catch {
+    return ['input'];
+  }
 }
 
 function writeArrays(dir: string, inputs: Inputs): Record<string, ArrayFile> {
@@ -181,7 +197,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const tmp = mkdtempSync(path.join(tmpdir(), 'losskit-bench-'));
   try {
     for (const w of workloads(o.quick)) {
-      if (o.only !== undefined && !w.name.includes(o.only)) continue;
+      if (!matchesOnly(w.name, o.only)) continue;
       const inputs = w.make(new Rng(0x10557));
       const call = await losskitCall(w, inputs);
       if (typeof call === 'string') {
@@ -238,6 +254,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
             maxSeconds: o.budgetMs / 1000,
             arrays,
             options: w.options,
+            ...(w.grad ? { gradInputs: await gradInputs(w.kernel) } : {}),
           });
           if (a.ok) {
             record(peer, summarize(a.times_ms, a.cpu_ms));

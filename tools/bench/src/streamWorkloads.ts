@@ -19,6 +19,7 @@ import { from, lastValueFrom, type Observable, type OperatorFunction } from 'rxj
 import { measureAsync } from './measure.js';
 import { Rng } from './rng.js';
 import type { BenchOptions, Result, Unavailable } from './runBench.js';
+import { matchesOnly } from './workloads.js';
 
 /** The part of `@losskit/stream` the benchmark uses, looked up at run time. */
 interface StreamApi {
@@ -101,7 +102,7 @@ export async function streamWorkloads(o: BenchOptions): Promise<(Result | Unavai
     ingest: `Arrow IPC stream ${rows}x${C} -> running crossEntropy`,
     memory: `memory: ${memRows}-row stream -> running crossEntropy`,
   };
-  const wanted = Object.values(names).filter((n) => o.only === undefined || n.includes(o.only));
+  const wanted = Object.values(names).filter((n) => matchesOnly(n, o.only));
   if (wanted.length === 0) return [];
   let api: StreamApi;
   let core: CoreApi;

@@ -19,6 +19,8 @@ export interface TorchRequest {
   maxSeconds: number;
   arrays: Record<string, ArrayFile>;
   options?: Record<string, unknown>;
+  /** For `*Grad` workloads: the inputs to differentiate (default `["input"]`), as losskit's. */
+  gradInputs?: string[];
 }
 
 export type TorchAnswer =

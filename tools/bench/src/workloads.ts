@@ -37,6 +37,11 @@ export function inputBytes(inputs: Inputs): number {
   return b;
 }
 
+/** `--only a,b`: whether a workload's name contains any of the comma-separated texts. */
+export function matchesOnly(name: string, only: string | undefined): boolean {
+  return only === undefined || only.split(',').some((s) => s !== '' && name.includes(s));
+}
+
 const pair = (rng: Rng, n: number): Inputs => ({
   input: { data: rng.normal(n), shape: [n] },
   target: { data: rng.normal(n), shape: [n] },
@@ -247,5 +252,241 @@ export function workloads(quick: boolean): Workload[] {
       make: binaryTargets,
       memoryBound: false,
     },
+    ...everyOther(quick),
   ];
+}
+
+/** Class-index targets widened to float counts in [0, k) (Poisson's `target`). */
+const counts = (rng: Rng, n: number, k: number): Float32Array =>
+  Float32Array.from(rng.labels(n, k));
+
+/**
+ * The forward of every other kernel (beyond the issue's list) and the gradient of every kernel
+ * whose gradient the list above does not time, so that "every kernel and gradient ≥ PyTorch-1t"
+ * is measurable. Same sizes as above: 10M element-wise, 1M×10 class-wise, 100k×128 embeddings,
+ * InfoNCE 4096×256.
+ */
+function everyOther(quick: boolean): Workload[] {
+  const N = quick ? 100_000 : 10_000_000;
+  const R = quick ? 10_000 : 1_000_000;
+  const P = quick ? 2_000 : 100_000;
+  const Q = quick ? 256 : 4096;
+  const signedPair = (rng: Rng): Inputs => ({
+    input: { data: rng.normal(N), shape: [N] },
+    target: { data: rng.binary(N, -1, 1), shape: [N] },
+  });
+  const embeddings =
+    (names: string[], scale = 1) =>
+    (rng: Rng): Inputs => {
+      const a: Inputs = {};
+      for (const k of names) a[k] = { data: rng.normal(P * 128, scale), shape: [P, 128] };
+      return a;
+    };
+  /** Each kernel once: its size label, inputs, options, and the TF.js forward where TF.js has it. */
+  interface Spec {
+    kernel: string;
+    size: string;
+    make: (rng: Rng) => Inputs;
+    options?: Record<string, unknown>;
+    memoryBound?: boolean;
+    tfjs?: (tf: Tf, a: Inputs) => (x: Tensor) => Tensor;
+    /** Only the gradient is new here (the forward is in the issue's list). */
+    gradOnly?: boolean;
+    /** A metric: no gradient. */
+    noGrad?: boolean;
+  }
+  const ew = (tf: Tf, a: Inputs, f: (y: Tensor, x: Tensor) => Tensor) => {
+    const y = t2(tf, a.target);
+    return (x: Tensor) => f(y, x);
+  };
+  const classes = (rng: Rng) => logits(rng, R, 10);
+  const specs: Spec[] = [
+    // Forward and gradient, both new.
+    { kernel: 'nllLoss', size: `${R}x10`, make: classes },
+    {
+      kernel: 'binaryCrossEntropy',
+      size: `${N}`,
+      make: (rng) => ({
+        input: { data: rng.uniform(N, 0.001, 0.999), shape: [N] },
+        target: { data: rng.binary(N, 0, 1), shape: [N] },
+      }),
+      // TF.js's logLoss is BCE on probabilities (with ε = 1e−7 inside its logs).
+      tfjs: (tf, a) => ew(tf, a, (y, x) => tf.losses.logLoss(y, x)),
+    },
+    { kernel: 'softmaxFocal', size: `${R}x10`, make: classes },
+    {
+      kernel: 'distillation',
+      size: `${R}x10`,
+      make: (rng) => ({
+        student: { data: rng.normal(R * 10, 2), shape: [R, 10] },
+        teacher: { data: rng.normal(R * 10, 2), shape: [R, 10] },
+      }),
+    },
+    { kernel: 'squaredHinge', size: `${N}`, make: signedPair, memoryBound: true },
+    { kernel: 'softMargin', size: `${N}`, make: signedPair },
+    { kernel: 'categoricalHinge', size: `${R}x10`, make: classes },
+    {
+      kernel: 'poissonNll',
+      size: `${N}`,
+      make: (rng) => ({
+        input: { data: rng.normal(N), shape: [N] },
+        target: { data: counts(rng, N, 6), shape: [N] },
+      }),
+    },
+    {
+      kernel: 'gaussianNll',
+      size: `${N}`,
+      make: (rng) => ({
+        input: { data: rng.normal(N), shape: [N] },
+        target: { data: rng.normal(N), shape: [N] },
+        var: { data: rng.uniform(N, 0.1, 2), shape: [N] },
+      }),
+    },
+    {
+      kernel: 'marginRanking',
+      size: `${N}`,
+      memoryBound: true,
+      make: (rng) => ({
+        input1: { data: rng.normal(N), shape: [N] },
+        input2: { data: rng.normal(N), shape: [N] },
+        target: { data: rng.binary(N, -1, 1), shape: [N] },
+      }),
+    },
+    {
+      kernel: 'hingeEmbedding',
+      size: `${N}`,
+      memoryBound: true,
+      make: (rng) => ({
+        input: { data: rng.uniform(N, 0, 2), shape: [N] },
+        target: { data: rng.binary(N, -1, 1), shape: [N] },
+      }),
+    },
+    {
+      kernel: 'cosineEmbedding',
+      size: `${P}x128`,
+      make: (rng) => ({
+        ...embeddings(['input1', 'input2'])(rng),
+        target: { data: rng.binary(P, -1, 1), shape: [P] },
+      }),
+    },
+    { kernel: 'accuracy', size: `${R}x10`, make: classes, noGrad: true },
+    // Gradients of the issue's kernels (crossEntropy, mse and BCE-with-logits are timed above).
+    {
+      kernel: 'sigmoidFocal',
+      size: `${N}`,
+      gradOnly: true,
+      make: (rng) => ({
+        input: { data: rng.normal(N, 3), shape: [N] },
+        target: { data: rng.binary(N, 0, 1), shape: [N] },
+      }),
+    },
+    {
+      kernel: 'l1',
+      size: `${N}`,
+      gradOnly: true,
+      make: (rng) => pair(rng, N),
+      tfjs: (tf, a) => ew(tf, a, (y, x) => tf.losses.absoluteDifference(y, x)),
+    },
+    {
+      kernel: 'huber',
+      size: `${N}`,
+      gradOnly: true,
+      make: (rng) => pair(rng, N),
+      tfjs: (tf, a) => ew(tf, a, (y, x) => tf.losses.huberLoss(y, x, undefined, 1)),
+    },
+    {
+      kernel: 'smoothL1',
+      size: `${N}`,
+      gradOnly: true,
+      make: (rng) => pair(rng, N),
+      tfjs: (tf, a) => ew(tf, a, (y, x) => tf.losses.huberLoss(y, x, undefined, 1)),
+    },
+    { kernel: 'logCosh', size: `${N}`, gradOnly: true, make: (rng) => pair(rng, N) },
+    {
+      kernel: 'klDiv',
+      size: `${R}x10`,
+      gradOnly: true,
+      options: { reduction: 'batchmean' },
+      make: (rng) => {
+        const logq = rng.normal(R * 10);
+        const p = rng.uniform(R * 10, 0, 0.2);
+        return { input: { data: logq, shape: [R, 10] }, target: { data: p, shape: [R, 10] } };
+      },
+    },
+    {
+      kernel: 'hinge',
+      size: `${N}`,
+      gradOnly: true,
+      make: signedPair,
+      tfjs: (tf, a) => {
+        const y = tf.tensor1d((a.target.data as Float32Array).map((v) => (v + 1) / 2));
+        return (x: Tensor) => tf.losses.hingeLoss(y, x);
+      },
+    },
+    { kernel: 'exponential', size: `${N}`, gradOnly: true, make: signedPair },
+    { kernel: 'multiMargin', size: `${R}x10`, gradOnly: true, make: classes },
+    {
+      kernel: 'tripletMargin',
+      size: `${P}x128`,
+      gradOnly: true,
+      make: embeddings(['anchor', 'positive', 'negative']),
+    },
+    {
+      kernel: 'contrastive',
+      size: `${P}x128`,
+      gradOnly: true,
+      make: (rng) => ({
+        ...embeddings(['input1', 'input2'], 0.1)(rng),
+        target: { data: rng.binary(P, 0, 1), shape: [P] },
+      }),
+    },
+    {
+      kernel: 'infoNce',
+      size: `${Q}x256`,
+      gradOnly: true,
+      make: (rng) => ({
+        input1: { data: rng.normal(Q * 256), shape: [Q, 256] },
+        input2: { data: rng.normal(Q * 256), shape: [Q, 256] },
+      }),
+    },
+  ];
+  const out: Workload[] = [];
+  for (const s of specs) {
+    const base = {
+      kernel: s.kernel,
+      options: s.options ?? {},
+      memoryBound: s.memoryBound ?? false,
+      make: s.make,
+    };
+    const tfjs = s.tfjs;
+    if (!s.gradOnly) {
+      out.push({
+        ...base,
+        name: `${s.kernel} ${s.size}`,
+        grad: false,
+        tfjs:
+          tfjs &&
+          ((tf, a) => {
+            const f = tfjs(tf, a);
+            const x = t2(tf, a.input);
+            return () => f(x);
+          }),
+      });
+    }
+    if (!s.noGrad) {
+      out.push({
+        ...base,
+        name: `${s.kernel}Grad ${s.size}`,
+        grad: true,
+        tfjs:
+          tfjs &&
+          ((tf, a) => {
+            const g = tf.grad(tfjs(tf, a));
+            const x = t2(tf, a.input);
+            return () => g(x);
+          }),
+      });
+    }
+  }
+  return out;
 }
