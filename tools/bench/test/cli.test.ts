@@ -80,6 +80,35 @@ describe('pnpm bench --quick --json', () => {
     expect(stdout).toContain('pytorch-1t, pytorch-2t skipped: /bin/false exited with code 1');
   }, 120_000);
 
+  it('runs the workloads of a comma-separated --only: a two-input gradient and the accuracy metric', async () => {
+    const file = path.join(dir, 'more.json');
+    await bench([
+      '--quick',
+      '--reps',
+      '1',
+      '--only',
+      'marginRankingGrad 100000,accuracy 10000x10',
+      '--peers',
+      'pytorch-1t',
+      '--python',
+      path.join(dir, 'no-python'),
+      '--json',
+      file,
+    ]);
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    expect(report.results.map((r: { workload: string }) => r.workload)).toEqual([
+      'marginRankingGrad 100000',
+      'accuracy 10000x10',
+    ]);
+    for (const r of report.results) {
+      expect(r.losskit_ms).toBeGreaterThan(0);
+      expect(r.peers).toEqual({});
+      expect(Number.isFinite(r.check.losskit)).toBe(true);
+    }
+    // Top-1 accuracy of random scores over 10 classes: near 1/10.
+    expect(Math.abs(report.results[1].check.losskit - 0.1)).toBeLessThan(0.02);
+  }, 120_000);
+
   it('rejects a bad --reps with a usage message', async () => {
     await expect(bench(['--reps', '0'])).rejects.toMatchObject({
       code: 2,
