@@ -9,7 +9,13 @@ import {
 } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { finiteDifference, matrix, splitPoints, worstRatio } from '../test/helpers.js';
+import {
+  expectBlockedSumsMatch,
+  finiteDifference,
+  matrix,
+  splitPoints,
+  worstRatio,
+} from '../test/helpers.js';
 
 const unit = (n: number) =>
   fc.float64Array({ minLength: n, maxLength: n, min: 0, max: 1, noNaN: true });
@@ -202,28 +208,6 @@ describe('sigmoidFocal', () => {
       return (0.25 * yi + 0.75 * (1 - yi)) * u * u * ce;
     };
     const opts = {};
-    for (const [xs, ys] of [
-      [x, y],
-      [Float32Array.from(x), Float32Array.from(y)],
-      [Array.from(x), Array.from(y)],
-    ] as const) {
-      const xa = Float64Array.from(xs as ArrayLike<number>);
-      const ya = Float64Array.from(ys as ArrayLike<number>);
-      const want = xa.map((xi, i) => ref(xi, ya[i]));
-      const none = sigmoidFocal(xs, ys, { ...opts, reduction: 'none' }).value;
-      expect(worstRatio(none, want, 1e-13, 1e-300)).toBeLessThanOrEqual(1);
-      const sum = sigmoidFocal(xs, ys, { ...opts, reduction: 'sum' }).value;
-      const total = want.reduce((a, b) => a + b, 0);
-      expect(Math.abs(sum - total)).toBeLessThanOrEqual(1e-13 * Math.abs(total));
-      const bad = Array.from(xa);
-      bad[1500] = Number.NaN;
-      const wantBad = ref(bad[1500], ya[1500]);
-      const r = sigmoidFocal(bad, Array.from(ya), { ...opts, reduction: 'none' });
-      expect(r.value[1500]).toBe(wantBad);
-      expect(
-        worstRatio(r.value.subarray(0, 1500), want.subarray(0, 1500), 1e-13, 1e-300),
-      ).toBeLessThanOrEqual(1);
-      expect(r.sumValue).toBe(Number.isNaN(wantBad) ? Number.NaN : wantBad + total - want[1500]);
-    }
+    expectBlockedSumsMatch(sigmoidFocal, ref, x, y, opts, Number.NaN);
   });
 });

@@ -1,6 +1,7 @@
 // Shared test helpers for kernel property tests: seeded float64 references, central finite
 // differences, and fast-check arbitraries for shapes and values.
 import fc from 'fast-check';
+import { expect } from 'vitest';
 
 /** Central finite difference of `f` at `x` along every coordinate (float64 copies). */
 export function finiteDifference(
@@ -90,4 +91,49 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * For the element-wise kernels with blocked sums: on every array type (Float64Array,
+ * Float32Array, number[]), the 'none' values and the 'sum' agree with the direct formula `ref`
+ * across several 1024-element blocks, and a non-finite input (`bad`) at index 1500 sends its
+ * block to the exact fallback without disturbing the others. `x` and `y` need ≥ 3000 elements.
+ */
+export function expectBlockedSumsMatch(
+  loss: (input: never, target: never, options: never) => unknown,
+  ref: (xi: number, yi: number) => number,
+  x: Float64Array,
+  y: Float64Array,
+  opts: object,
+  bad: number,
+): void {
+  const call = loss as unknown as (
+    input: ArrayLike<number>,
+    target: ArrayLike<number>,
+    options: object,
+  ) => { value: Float64Array | number; sumValue: number };
+  for (const [xs, ys] of [
+    [x, y],
+    [Float32Array.from(x), Float32Array.from(y)],
+    [Array.from(x), Array.from(y)],
+  ] as const) {
+    const xa = Float64Array.from(xs as ArrayLike<number>);
+    const ya = Float64Array.from(ys as ArrayLike<number>);
+    const want = xa.map((xi, i) => ref(xi, ya[i]));
+    const none = call(xs, ys, { ...opts, reduction: 'none' }).value as Float64Array;
+    expect(worstRatio(none, want, 1e-13, 1e-300)).toBeLessThanOrEqual(1);
+    const sum = call(xs, ys, { ...opts, reduction: 'sum' }).value as number;
+    const total = want.reduce((a, b) => a + b, 0);
+    expect(Math.abs(sum - total)).toBeLessThanOrEqual(1e-13 * Math.abs(total));
+    const badX = Array.from(xa);
+    badX[1500] = bad;
+    const wantBad = ref(badX[1500], ya[1500]);
+    const r = call(badX, Array.from(ya), { ...opts, reduction: 'none' });
+    const values = r.value as Float64Array;
+    expect(values[1500]).toBe(wantBad);
+    expect(
+      worstRatio(values.subarray(0, 1500), want.subarray(0, 1500), 1e-13, 1e-300),
+    ).toBeLessThanOrEqual(1);
+    expect(r.sumValue).toBe(Number.isNaN(wantBad) ? Number.NaN : wantBad + total - want[1500]);
+  }
 }
