@@ -54,6 +54,13 @@ describe('pnpm bench --quick --json', () => {
       expect(r.gb_per_s).toBeGreaterThan(0);
     }
     expect(stdout).toMatch(/\| mse 100000 \| [\d.]+ /);
+    // The run is checked against the issue's targets, in the table and in the JSON.
+    expect(stdout).toMatch(/- ≥ 2× TF\.js WASM: met by [01] of 1/);
+    expect(stdout).toMatch(/- within 2× of the bandwidth limit: met by [01] of 1/);
+    expect(report.targets.map((t: { workload: string }) => t.workload)).toEqual([
+      'mse 100000',
+      'mse 100000',
+    ]);
     expect(stdout).toContain(
       `pytorch-1t, pytorch-2t skipped: cannot start ${path.join(dir, 'no-python')}`,
     );
