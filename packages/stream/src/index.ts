@@ -6,3 +6,4 @@ export * from './LossState.js';
 export * from './lossReport.js';
 export * from './RunningLossUpdate.js';
 export * from './runningLoss.js';
+export * from './vetArrowIpcMessage.js';
