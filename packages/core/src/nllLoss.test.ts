@@ -211,6 +211,102 @@ describe('nllLoss', () => {
     );
   });
 
+  it('matches a row-by-row reference on every array type, with ignored and bad indices', () => {
+    // The unweighted mean/sum runs four rows at a time in blocks of 64, one copy per pair of
+    // array types; 'none' and weights take the row loop. Both must agree with Σ −x[n, yₙ].
+    const ref = (x: ArrayLike<number>, y: ArrayLike<number>, cols: number, ii: number) => {
+      let s = 0;
+      let c = 0;
+      let den = 0;
+      for (let n = 0; n < y.length; n++) {
+        if (y[n] === ii) continue;
+        const v = -x[n * cols + y[n]];
+        const t = s + v;
+        c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+        s = t;
+        den++;
+      }
+      return { sum: Number.isFinite(s) ? s + c : s, den };
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(-100, 0, 3),
+        fc.constantFrom('f32', 'f64', 'array'),
+        fc.constantFrom('i32', 'array', 'big', 'u8'),
+        fc.constantFrom('none', 'few', 'many'),
+        fc.boolean(),
+        (rows, cols, seed, ii, xt, yt, ign, special) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          const xs = Array.from({ length: rows * cols }, () => (rnd() - 0.9) * 10);
+          if (special) {
+            for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0]) {
+              if (xs.length > 0) xs[Math.floor(rnd() * xs.length)] = v;
+            }
+          }
+          const p = ign === 'none' ? 0 : ign === 'few' ? 0.02 : 0.5;
+          const ys = Array.from({ length: rows }, () =>
+            rnd() < p && (ii >= 0 || yt !== 'u8') ? ii : Math.floor(rnd() * cols),
+          );
+          const x =
+            xt === 'f32' ? Float32Array.from(xs) : xt === 'f64' ? Float64Array.from(xs) : xs;
+          const yv =
+            yt === 'i32'
+              ? Int32Array.from(ys)
+              : yt === 'big'
+                ? BigInt64Array.from(ys.map(BigInt))
+                : yt === 'u8'
+                  ? Uint8Array.from(ys)
+                  : ys;
+          const want = ref(x, ys, cols, ii);
+          const input = { data: x, shape: [rows, cols] };
+          const sum = nllLoss(input, yv, { reduction: 'sum', ignoreIndex: ii });
+          const mean = nllLoss(input, yv, { ignoreIndex: ii });
+          const none = nllLoss(input, yv, { reduction: 'none', ignoreIndex: ii });
+          const tol =
+            1e-13 *
+            Math.max(
+              1,
+              xs.reduce((a, v) => (Number.isFinite(v) ? a + Math.abs(v) : a), 0),
+            );
+          for (const r of [sum, mean, none]) {
+            expect(r.sumDenominator).toBe(want.den);
+            expect(r.ignored).toBe(rows - want.den);
+            if (Number.isFinite(want.sum)) {
+              expect(Math.abs(r.sumValue - want.sum)).toBeLessThanOrEqual(tol);
+            } else expect(r.sumValue).toBe(want.sum);
+          }
+          expect(sum.value).toBe(sum.sumValue);
+          expect(Object.is(mean.value, sum.sumValue / want.den)).toBe(true);
+          // A bad index anywhere (in a group of four, a block's tail, after ignored rows) is
+          // reported at its first row, whatever the array types.
+          if (rows > 0) {
+            const bad = ys.slice();
+            const at = Math.floor(rnd() * rows);
+            bad[at] = rnd() < 0.5 ? cols : -1;
+            if (bad[at] === ii) bad[at] = cols + 1;
+            const badY =
+              yt === 'u8' && bad[at] < 0 ? null : yt === 'i32' ? Int32Array.from(bad) : bad;
+            if (badY !== null) {
+              for (const reduction of ['sum', 'mean', 'none'] as const) {
+                expect(() => nllLoss(input, badY, { reduction, ignoreIndex: ii })).toThrow(
+                  `nllLoss: target[${at}] = ${bad[at]} is outside [0, ${cols})`,
+                );
+              }
+            }
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('describes its inputs for generic callers', () => {
     expect(nllLossInfo.inputs.map((i) => i.name)).toEqual(['input', 'target']);
     const r = nllLossInfo.compute(

@@ -1,5 +1,6 @@
 import { floatArg, integerOption, optionsArg, vectorOption } from './internal/args.js';
 import { indexedRows } from './internal/classification.js';
+import { cwRows, cwTargetError } from './internal/cwRows.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
@@ -56,8 +57,25 @@ export function nllLoss<R extends Reduction = 'mean'>(
   const fn = 'nllLoss';
   const o = optionsArg(fn, options);
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
-  const { x, rows, cols, y, w, ignoreIndex } = read(fn, input, target, o);
+  const ignoreIndex = integerOption(fn, 'ignoreIndex', o.ignoreIndex, -100);
+  // Types and shapes only: the loops below check each index against [0, C) themselves.
+  const { x, rows, cols, y } = cwRows(fn, input, target);
+  const w = vectorOption(fn, 'weight', o.weight, cols, 'the class count C');
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  if (w === undefined && out === null) {
+    const sum =
+      x instanceof Float32Array
+        ? y instanceof Int32Array
+          ? gatherF32I32(fn, x, y, rows, cols, ignoreIndex)
+          : gatherF32(fn, x, y, rows, cols, ignoreIndex)
+        : x instanceof Float64Array
+          ? y instanceof Int32Array
+            ? gatherF64I32(fn, x, y, rows, cols, ignoreIndex)
+            : gatherF64(fn, x, y, rows, cols, ignoreIndex)
+          : gatherAny(fn, x, y, rows, cols, ignoreIndex);
+    const ignored = gatherIgnored;
+    return finish(reduction, null, sum, rows - ignored, rows, rows, ignored);
+  }
   let s = 0;
   let c = 0;
   let den = 0;
@@ -69,6 +87,7 @@ export function nllLoss<R extends Reduction = 'mean'>(
       if (out !== null) out[n] = 0;
       continue;
     }
+    if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
     const wk = w === undefined ? 1 : w[k];
     const v = -wk * x[n * cols + k];
     den += wk;
@@ -79,6 +98,319 @@ export function nllLoss<R extends Reduction = 'mean'>(
   }
   const sum = Number.isFinite(s) ? s + c : s;
   return finish(reduction, out, sum, den, rows, rows, ignored);
+}
+
+// The unweighted, unreduced-free path (`mean`/`sum` without weights): Σₙ −xₙ,yₙ over the rows
+// whose index is not ignoreIndex, one gather per row. Five identical copies, one per pair of
+// array types (scores Float32Array / Float64Array / other × indices Int32Array / other), so that
+// each loop's element accesses stay monomorphic (a shared body is several times slower); keep
+// them identical, except that the Int32Array copies test a group's indices with one unsigned
+// compare each (k >>> 0 ≥ C, exact for int32 k). Each also counts the ignored rows (left in `gatherIgnored`) and throws the
+// range error for an index outside [0, C).
+// Rows go four at a time into four accumulators (one chain of dependent adds would cost more than
+// the loads); a group with an ignored or out-of-range index sends the rest of its block through
+// the row-by-row loop, which skips or throws.
+// Summation: plainly over blocks of 64 rows (four accumulators of ≤ 16 rows, then two adds),
+// Neumaier over the block sums. A block's plain sum carries ≤ 63u·Σ|vₙ| over its rows (u = 2⁻⁵³, Higham §4.2), the compensated sum of the blocks
+// adds ≤ 2u·|S| + O(n·u²)·Σ|vₙ|: in all |Ŝ − S| ≤ 2u·|S| + 64u·Σ|vₙ| (≤ 66u·|S| ≈ 7.3e−15·|S| for
+// log-probabilities, all ≤ 0). A non-finite block sum propagates as in plain summation (the
+// compensation is dropped when s is not finite).
+const BLOCK = 64;
+/** Ignored rows counted by the last gather* call. */
+let gatherIgnored = 0;
+
+function gatherF32I32(
+  fn: string,
+  x: Float32Array,
+  y: Int32Array,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): number {
+  let s = 0;
+  let c = 0;
+  let ignored = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    const e = Math.min(rows, b + BLOCK);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let n = b;
+    for (; n + 3 < e; n += 4) {
+      const k0 = y[n];
+      const k1 = y[n + 1];
+      const k2 = y[n + 2];
+      const k3 = y[n + 3];
+      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      if (
+        k0 >>> 0 >= cols ||
+        k1 >>> 0 >= cols ||
+        k2 >>> 0 >= cols ||
+        k3 >>> 0 >= cols ||
+        k0 === ignoreIndex ||
+        k1 === ignoreIndex ||
+        k2 === ignoreIndex ||
+        k3 === ignoreIndex
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+    }
+    for (; n < e; n++) {
+      const k = y[n];
+      if (k === ignoreIndex) {
+        ignored++;
+        continue;
+      }
+      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
+      a0 -= x[n * cols + k];
+    }
+    const acc = a0 + a1 + (a2 + a3);
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+  }
+  gatherIgnored = ignored;
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function gatherF32(
+  fn: string,
+  x: Float32Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): number {
+  let s = 0;
+  let c = 0;
+  let ignored = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    const e = Math.min(rows, b + BLOCK);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let n = b;
+    for (; n + 3 < e; n += 4) {
+      const k0 = y[n];
+      const k1 = y[n + 1];
+      const k2 = y[n + 2];
+      const k3 = y[n + 3];
+      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      if (
+        !(k0 >= 0 && k0 < cols && k1 >= 0 && k1 < cols) ||
+        !(k2 >= 0 && k2 < cols && k3 >= 0 && k3 < cols) ||
+        k0 === ignoreIndex ||
+        k1 === ignoreIndex ||
+        k2 === ignoreIndex ||
+        k3 === ignoreIndex
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+    }
+    for (; n < e; n++) {
+      const k = y[n];
+      if (k === ignoreIndex) {
+        ignored++;
+        continue;
+      }
+      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
+      a0 -= x[n * cols + k];
+    }
+    const acc = a0 + a1 + (a2 + a3);
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+  }
+  gatherIgnored = ignored;
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function gatherF64I32(
+  fn: string,
+  x: Float64Array,
+  y: Int32Array,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): number {
+  let s = 0;
+  let c = 0;
+  let ignored = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    const e = Math.min(rows, b + BLOCK);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let n = b;
+    for (; n + 3 < e; n += 4) {
+      const k0 = y[n];
+      const k1 = y[n + 1];
+      const k2 = y[n + 2];
+      const k3 = y[n + 3];
+      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      if (
+        k0 >>> 0 >= cols ||
+        k1 >>> 0 >= cols ||
+        k2 >>> 0 >= cols ||
+        k3 >>> 0 >= cols ||
+        k0 === ignoreIndex ||
+        k1 === ignoreIndex ||
+        k2 === ignoreIndex ||
+        k3 === ignoreIndex
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+    }
+    for (; n < e; n++) {
+      const k = y[n];
+      if (k === ignoreIndex) {
+        ignored++;
+        continue;
+      }
+      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
+      a0 -= x[n * cols + k];
+    }
+    const acc = a0 + a1 + (a2 + a3);
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+  }
+  gatherIgnored = ignored;
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function gatherF64(
+  fn: string,
+  x: Float64Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): number {
+  let s = 0;
+  let c = 0;
+  let ignored = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    const e = Math.min(rows, b + BLOCK);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let n = b;
+    for (; n + 3 < e; n += 4) {
+      const k0 = y[n];
+      const k1 = y[n + 1];
+      const k2 = y[n + 2];
+      const k3 = y[n + 3];
+      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      if (
+        !(k0 >= 0 && k0 < cols && k1 >= 0 && k1 < cols) ||
+        !(k2 >= 0 && k2 < cols && k3 >= 0 && k3 < cols) ||
+        k0 === ignoreIndex ||
+        k1 === ignoreIndex ||
+        k2 === ignoreIndex ||
+        k3 === ignoreIndex
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+    }
+    for (; n < e; n++) {
+      const k = y[n];
+      if (k === ignoreIndex) {
+        ignored++;
+        continue;
+      }
+      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
+      a0 -= x[n * cols + k];
+    }
+    const acc = a0 + a1 + (a2 + a3);
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+  }
+  gatherIgnored = ignored;
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function gatherAny(
+  fn: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): number {
+  let s = 0;
+  let c = 0;
+  let ignored = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    const e = Math.min(rows, b + BLOCK);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let n = b;
+    for (; n + 3 < e; n += 4) {
+      const k0 = y[n];
+      const k1 = y[n + 1];
+      const k2 = y[n + 2];
+      const k3 = y[n + 3];
+      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      if (
+        !(k0 >= 0 && k0 < cols && k1 >= 0 && k1 < cols) ||
+        !(k2 >= 0 && k2 < cols && k3 >= 0 && k3 < cols) ||
+        k0 === ignoreIndex ||
+        k1 === ignoreIndex ||
+        k2 === ignoreIndex ||
+        k3 === ignoreIndex
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+    }
+    for (; n < e; n++) {
+      const k = y[n];
+      if (k === ignoreIndex) {
+        ignored++;
+        continue;
+      }
+      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
+      a0 -= x[n * cols + k];
+    }
+    const acc = a0 + a1 + (a2 + a3);
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+  }
+  gatherIgnored = ignored;
+  return Number.isFinite(s) ? s + c : s;
 }
 
 /**
