@@ -1,7 +1,8 @@
 import { LossShapeError } from './errors.js';
 import { floatArg, numberOption, optionsArg } from './internal/args.js';
-import { floatPair, rowExpShifted, rowLogSumShifted, rowMax } from './internal/classification.js';
+import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { sfDistillGradRows, sfDistillRows } from './internal/sfRows.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -72,33 +73,14 @@ export function distillation<R extends Reduction = 'mean'>(
   const a = 1 / temperature;
   const t2 = temperature * temperature;
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
-  const et = new Float64Array(cols); // the teacher row's e^((tⱼ − mₜ)/T), reused row to row
-  let s = 0;
-  let c = 0;
-  for (let n = 0; n < rows; n++) {
-    const base = n * cols;
-    // Both log-softmaxes from shifted log-sum-exps: with mₜ, mₛ the row maxima and
-    // Lₜ = log Σ e^((tⱼ − mₜ)/T), log qⱼ = (tⱼ − mₜ)/T − Lₜ and log pⱼ = (sⱼ − mₛ)/T − Lₛ.
-    // Every exponent is ≤ 0 (no overflow), and nothing is formed as a ratio of probabilities;
-    // qⱼ = e^((tⱼ − mₜ)/T) / Σₜ ≤ 1 reuses the terms of Lₜ's sum. A qⱼ that underflows to 0
-    // contributes 0 (xlogy), never 0·(−∞).
-    const mt = rowMax(xt, base, cols);
-    const ms = rowMax(xs, base, cols);
-    const st = rowExpShifted(xt, base, cols, mt, a, et, 0);
-    const lt = Math.log(st);
-    const ls = rowLogSumShifted(xs, base, cols, ms, a);
-    let v = 0;
-    for (let j = 0; j < cols; j++) {
-      const q = et[j] / st;
-      if (q !== 0) v += q * (a * (xt[base + j] - mt) - lt - (a * (xs[base + j] - ms) - ls));
-    }
-    v *= t2;
-    if (out !== null) out[n] = v;
-    const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-    s = t;
-  }
-  const sum = Number.isFinite(s) ? s + c : s;
+  // Both log-softmaxes from shifted exp-sums, one exp per logit and one log per row, no log per
+  // element: KL = Σⱼ qⱼ·(vtⱼ − vsⱼ) + log(Ss/St) with v the shifted tempered logits (derivation
+  // and error bound in internal/sfRows.ts). A qⱼ that underflows to 0 contributes 0 (xlogy),
+  // never 0·(−∞); rows with non-finite or extreme logits take the max-shifted formula.
+  const acc = new Float64Array(2);
+  sfDistillRows(xs, xt, 0, rows, cols, a, t2, out, acc);
+  const s = acc[0];
+  const sum = Number.isFinite(s) ? s + acc[1] : s;
   return finish(reduction, out, sum, rows, rows, rows, 0);
 }
 
@@ -119,16 +101,9 @@ export function distillationGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, rows, rows, g, rows);
   const gs = gradBuffer(fn, o.out, 'student', rows * cols);
-  const et = new Float64Array(cols); // the teacher row's e^((tⱼ − mₜ)/T), reused row to row
-  for (let n = 0; n < rows; n++) {
-    const base = n * cols;
-    // pⱼ = e^((sⱼ − mₛ)/T) / Σₛ and qⱼ likewise, from the shifted terms (see distillation);
-    // the student's terms are parked in the output row itself before it is overwritten.
-    const st = rowExpShifted(xt, base, cols, rowMax(xt, base, cols), a, et, 0);
-    const ss = rowExpShifted(xs, base, cols, rowMax(xs, base, cols), a, gs, base);
-    const k = temperature * (per === null ? scale : scale * per[n]);
-    for (let j = 0; j < cols; j++) gs[base + j] = k * (gs[base + j] / ss - et[j] / st);
-  }
+  // pⱼ and qⱼ from shifted exp-sums (see distillation), one exp per logit of each input; the
+  // student's terms are parked in the output row itself, the teacher's in a scratch row.
+  sfDistillGradRows(xs, xt, 0, rows, cols, a, temperature, scale, per, gs, new Float64Array(cols));
   return { student: gs };
 }
 

@@ -5,8 +5,9 @@ import {
   optionsArg,
   vectorOption,
 } from './internal/args.js';
-import { indexedRows, targetRow, targetRowOut } from './internal/classification.js';
+import { indexedRows } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { sfFocalGradRows, sfFocalRows } from './internal/sfRows.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -74,29 +75,14 @@ export function softmaxFocal<R extends Reduction = 'mean'>(
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const { x, rows, cols, y, alpha, gamma, ignoreIndex } = read(fn, input, target, o);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
-  let s = 0;
-  let c = 0;
-  let ignored = 0;
-  for (let n = 0; n < rows; n++) {
-    const k = y[n];
-    if (k === ignoreIndex) {
-      ignored++;
-      if (out !== null) out[n] = 0;
-      continue;
-    }
-    const base = n * cols;
-    // −log p and 1 − p from one shifted pass over the row, both without cancellation
-    // (derivation at targetRow): never log(clip(p)), and exact as p → 1.
-    const nlp = targetRow(x, base, cols, k);
-    const q = targetRowOut.q;
-    let v = nlp * (gamma === 2 ? q * q : q ** gamma);
-    if (alpha !== undefined) v *= alpha[k];
-    if (out !== null) out[n] = v;
-    const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-    s = t;
-  }
-  const sum = Number.isFinite(s) ? s + c : s;
+  // One pass, one exp per non-target logit and one log1p per row (internal/sfRows.ts): shifted
+  // by the target's logit, O = Σ_{j≠y} e^(xⱼ − x_y) gives −log p = log1p(O) and 1 − p = O/(1 + O)
+  // with full relative precision, never log(clip(p)), and exact as p → 1.
+  const acc = new Float64Array(3);
+  sfFocalRows(x, y, 0, rows, cols, ignoreIndex, gamma, alpha, out, acc);
+  const s = acc[0];
+  const ignored = acc[2];
+  const sum = Number.isFinite(s) ? s + acc[1] : s;
   return finish(reduction, out, sum, rows - ignored, rows, rows, ignored);
 }
 
@@ -121,22 +107,8 @@ export function softmaxFocalGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, kept, rows, g, rows);
   const gx = gradBuffer(fn, o.out, 'input', rows * cols);
-  for (let n = 0; n < rows; n++) {
-    const base = n * cols;
-    const k = y[n];
-    if (k === ignoreIndex) {
-      for (let j = 0; j < cols; j++) gx[base + j] = 0;
-      continue;
-    }
-    targetRow(x, base, cols, k);
-    const { m, s, q, pNlpOverQ } = targetRowOut;
-    let f = 1;
-    if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * pNlpOverQ);
-    const a = (alpha === undefined ? 1 : alpha[k]) * f * (per === null ? scale : scale * per[n]);
-    const as = a / s;
-    for (let j = 0; j < cols; j++) gx[base + j] = as * Math.exp(x[base + j] - m);
-    gx[base + k] = -a * q;
-  }
+  // One exp per non-target logit, parked in gx and scaled in place (internal/sfRows.ts).
+  sfFocalGradRows(x, y, 0, rows, cols, ignoreIndex, gamma, alpha, scale, per, gx);
   return { input: gx };
 }
 
