@@ -1,4 +1,5 @@
 import { booleanOption, numberOption, optionsArg } from './internal/args.js';
+import { expTable } from './internal/expTable.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -63,32 +64,11 @@ export function poissonNll<R extends Reduction = 'mean'>(
   const { logInput, full, eps } = parse(fn, o);
   const { x, y, n, rows } = readPair(fn, input, target);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
-  let s = 0;
-  let c = 0;
-  for (let i = 0; i < n; i++) {
-    const xi = x[i];
-    const yi = y[i];
-    let v: number;
-    if (logInput) {
-      v = Math.exp(xi) - yi * xi;
-      // ∞ − ∞: for finite x and y this happens only when both e^x and y·x overflow (x > 709,
-      // y > 0). Then the sign of e^x − y·x is that of x − log x − log y, compared in log space
-      // (PyTorch gives NaN here).
-      if (Number.isNaN(v) && Number.isFinite(xi) && Number.isFinite(yi))
-        v = xi - Math.log(xi) > Math.log(yi) ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-    } else {
-      // y = 0 contributes 0·log(λ + eps) = 0 even at λ + eps = 0 (the xlogy convention; PyTorch
-      // computes 0·(−∞) = NaN there).
-      v = yi === 0 ? xi : xi - yi * Math.log(xi + eps);
-    }
-    // PyTorch masks the Stirling term where target ≤ 1 (NaN targets keep it, and so propagate).
-    if (full && !(yi <= 1)) v += yi * Math.log(yi) - yi + 0.5 * Math.log(TWO_PI * yi);
-    if (out !== null) out[i] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
-  }
-  const sum = Number.isFinite(s) ? s + c : s;
+  let sum: number;
+  if (!logInput || full) sum = exactBlock(x, y, 0, n, out, logInput, full, eps);
+  else if (x instanceof Float32Array && y instanceof Float32Array) sum = sumF32(x, y, n, out);
+  else if (x instanceof Float64Array && y instanceof Float64Array) sum = sumF64(x, y, n, out);
+  else sum = sumAny(x, y, n, out);
   return finish(reduction, out, sum, n, rows, n, 0);
 }
 
@@ -109,14 +89,215 @@ export function poissonNllGrad(
   const { x, y, n } = readPair(fn, input, target);
   const [scale, per] = gradScale(fn, reduction, n, n, gradOutputArg(fn, o.gradOutput), n);
   const gx = gradBuffer(fn, o.out, 'input', n);
+  if (!logInput || per !== null) gradGeneral(x, y, n, scale, per, logInput, eps, gx);
+  else if (x instanceof Float32Array && y instanceof Float32Array) gradF32(x, y, n, scale, gx);
+  else if (x instanceof Float64Array && y instanceof Float64Array) gradF64(x, y, n, scale, gx);
+  else gradAny(x, y, n, scale, gx);
+  return { input: gx };
+}
+
+// ---- The hot loops ----------------------------------------------------------------------------
+//
+// The common case, log input without `full`: ℓ = e^x − y·x with e^x from expTable (≤ 4.5u,
+// u = 2⁻⁵³, for |x| ≤ 32; fastExp's 3.2 ulp beyond; ∞ past 709.78 as Math.exp) instead of a call
+// of Math.exp. The terms have either sign and may cancel (x = 1, y = e), so the bound is absolute:
+// |ℓ̂ − ℓ| ≤ 4.5u·e^x + u·|y·x| + u·|ℓ| (the product and the difference round once each), next to
+// Math.exp's ≤ 1u·e^x + u·|y·x| + u·|ℓ|.
+// Sums: plain float64 in four accumulators over blocks of 256 elements (short, since the terms
+// have mixed signs), then Neumaier over the block sums. Each accumulator adds ≤ 64 terms and
+// three adds combine them, so a block's rounding is ≤ 66u·Σ|vᵢ| over its terms (Higham §4.2), and
+// the whole is ≤ (66 + 2)u·Σ|vᵢ| ≈ 7.5e−15·Σ|vᵢ|, the same kind of bound the terms themselves
+// carry. A block whose sum is not finite (an ∞ or NaN term, or ∞ − ∞ where e^x and y·x both
+// overflow) is recomputed by `exactBlock`, the reference loop, which also rewrites its 'none'
+// outputs and resolves ∞ − ∞ in log space.
+// Three identical copies for Float32Array, Float64Array and anything else, so each sees one array
+// type (a shared body makes V8's element access polymorphic). Keep them identical.
+const BLOCK = 256;
+
+function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array | null): number {
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const e = Math.min(n, b + BLOCK);
+    let v0 = 0;
+    let v1 = 0;
+    let v2 = 0;
+    let v3 = 0;
+    let i = b;
+    if (out === null) {
+      for (; i + 3 < e; i += 4) {
+        v0 += expTable(x[i]) - y[i] * x[i];
+        v1 += expTable(x[i + 1]) - y[i + 1] * x[i + 1];
+        v2 += expTable(x[i + 2]) - y[i + 2] * x[i + 2];
+        v3 += expTable(x[i + 3]) - y[i + 3] * x[i + 3];
+      }
+    }
+    for (; i < e; i++) {
+      const t = expTable(x[i]) - y[i] * x[i];
+      if (out !== null) out[i] = t;
+      v0 += t;
+    }
+    let v = v0 + v1 + (v2 + v3);
+    if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out, true, false, 0);
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function sumF64(x: Float64Array, y: Float64Array, n: number, out: Float64Array | null): number {
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const e = Math.min(n, b + BLOCK);
+    let v0 = 0;
+    let v1 = 0;
+    let v2 = 0;
+    let v3 = 0;
+    let i = b;
+    if (out === null) {
+      for (; i + 3 < e; i += 4) {
+        v0 += expTable(x[i]) - y[i] * x[i];
+        v1 += expTable(x[i + 1]) - y[i + 1] * x[i + 1];
+        v2 += expTable(x[i + 2]) - y[i + 2] * x[i + 2];
+        v3 += expTable(x[i + 3]) - y[i + 3] * x[i + 3];
+      }
+    }
+    for (; i < e; i++) {
+      const t = expTable(x[i]) - y[i] * x[i];
+      if (out !== null) out[i] = t;
+      v0 += t;
+    }
+    let v = v0 + v1 + (v2 + v3);
+    if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out, true, false, 0);
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function sumAny(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  n: number,
+  out: Float64Array | null,
+): number {
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const e = Math.min(n, b + BLOCK);
+    let v0 = 0;
+    let v1 = 0;
+    let v2 = 0;
+    let v3 = 0;
+    let i = b;
+    if (out === null) {
+      for (; i + 3 < e; i += 4) {
+        v0 += expTable(x[i]) - y[i] * x[i];
+        v1 += expTable(x[i + 1]) - y[i + 1] * x[i + 1];
+        v2 += expTable(x[i + 2]) - y[i + 2] * x[i + 2];
+        v3 += expTable(x[i + 3]) - y[i + 3] * x[i + 3];
+      }
+    }
+    for (; i < e; i++) {
+      const t = expTable(x[i]) - y[i] * x[i];
+      if (out !== null) out[i] = t;
+      v0 += t;
+    }
+    let v = v0 + v1 + (v2 + v3);
+    if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out, true, false, 0);
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+/**
+ * The reference loop over [i0, i1) for any options, per-element Neumaier; writes `out` if given.
+ * e^x by the same expTable as the fast loops, so that a recomputed block's 'none' outputs equal
+ * the others' and `full` adds exactly Stirling's term to the plain loss (expTable is finite
+ * exactly where Math.exp is).
+ */
+function exactBlock(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  i0: number,
+  i1: number,
+  out: Float64Array | null,
+  logInput: boolean,
+  full: boolean,
+  eps: number,
+): number {
+  let s = 0;
+  let c = 0;
+  for (let i = i0; i < i1; i++) {
+    const xi = x[i];
+    const yi = y[i];
+    let v: number;
+    if (logInput) {
+      v = expTable(xi) - yi * xi;
+      // ∞ − ∞: for finite x and y this happens only when both e^x and y·x overflow (x > 709,
+      // y > 0). Then the sign of e^x − y·x is that of x − log x − log y, compared in log space
+      // (PyTorch gives NaN here).
+      if (Number.isNaN(v) && Number.isFinite(xi) && Number.isFinite(yi))
+        v = xi - Math.log(xi) > Math.log(yi) ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+    } else {
+      // y = 0 contributes 0·log(λ + eps) = 0 even at λ + eps = 0 (the xlogy convention; PyTorch
+      // computes 0·(−∞) = NaN there).
+      v = yi === 0 ? xi : xi - yi * Math.log(xi + eps);
+    }
+    // PyTorch masks the Stirling term where target ≤ 1 (NaN targets keep it, and so propagate).
+    if (full && !(yi <= 1)) v += yi * Math.log(yi) - yi + 0.5 * Math.log(TWO_PI * yi);
+    if (out !== null) out[i] = v;
+    const u = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+    s = u;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+// The gradient with log input and no per-element gradOutput: k·(e^x − y), e^x by expTable as
+// above (absolute error ≤ 4.5u·e^x + u·|e^x − y|, then one rounding of the product). ±∞ and NaN
+// give what Math.exp gives (expTable falls back to it).
+function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Float64Array): void {
+  for (let i = 0; i < n; i++) gx[i] = k * (expTable(x[i]) - y[i]);
+}
+
+function gradF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Float64Array): void {
+  for (let i = 0; i < n; i++) gx[i] = k * (expTable(x[i]) - y[i]);
+}
+
+function gradAny(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  n: number,
+  k: number,
+  gx: Float64Array,
+): void {
+  for (let i = 0; i < n; i++) gx[i] = k * (expTable(x[i]) - y[i]);
+}
+
+/** Rate input and/or a per-element `gradOutput` (any array types); e^x by expTable as above. */
+function gradGeneral(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  n: number,
+  scale: number,
+  per: ArrayLike<number> | null,
+  logInput: boolean,
+  eps: number,
+  gx: Float64Array,
+): void {
   for (let i = 0; i < n; i++) {
     const k = per === null ? scale : scale * per[i];
     const xi = x[i];
     const yi = y[i];
     // y = 0: the rate gradient is exactly 1 (no 0/0 at λ + eps = 0).
-    gx[i] = k * (logInput ? Math.exp(xi) - yi : yi === 0 ? 1 : 1 - yi / (xi + eps));
+    gx[i] = k * (logInput ? expTable(xi) - yi : yi === 0 ? 1 : 1 - yi / (xi + eps));
   }
-  return { input: gx };
 }
 
 /** {@link poissonNll} for generic callers. */
