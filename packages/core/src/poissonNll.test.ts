@@ -1,7 +1,7 @@
 import { LossOptionError, LossShapeError, poissonNll, poissonNllGrad } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+import { finiteDifference, seededRandom, splitPoints, worstRatio } from '../test/helpers.js';
 
 /** Inputs in [lo, hi] and counts in [0, 6], plus a random split of the elements. */
 const cases = (lo: number, hi: number, maxLength = 30) =>
@@ -152,5 +152,70 @@ describe('poissonNll', () => {
       }),
       { numRuns: 50 },
     );
+  });
+
+  it('log-input fast loops match exp(x) − y·x on every array type, with ∞, NaN and overflow', () => {
+    // Terms of either sign over several blocks; the bound is absolute (the terms can cancel):
+    // |ℓ̂ − ℓ| ≤ 8u·(e^x + |y·x|) per element (expTable ≤ 4.5u plus two roundings, and the
+    // reference's own), and the sum within 100u·Σ(e^x + |y·x|).
+    const r = seededRandom(11);
+    const n = 3000;
+    const x = Float64Array.from({ length: n }, (_, i) =>
+      i % 4 === 0 ? (r() - 0.5) * 80 : (r() - 0.5) * 8,
+    );
+    const y = Float64Array.from({ length: n }, () => Math.floor(r() * 6));
+    x[0] = 32;
+    x[1] = -32;
+    x[2] = 1;
+    y[2] = Math.E;
+    const u = 2 ** -53;
+    for (const [xs, ys] of [
+      [x, y],
+      [Float32Array.from(x), Float32Array.from(y)],
+      [Array.from(x), Array.from(y)],
+    ] as const) {
+      const xa = Float64Array.from(xs as ArrayLike<number>);
+      const ya = Float64Array.from(ys as ArrayLike<number>);
+      const scale = xa.map((xi, i) => Math.exp(xi) + Math.abs(ya[i] * xi));
+      const want = xa.map((xi, i) => Math.exp(xi) - ya[i] * xi);
+      const none = poissonNll(xs, ys, { reduction: 'none' }).value;
+      for (let i = 0; i < n; i++)
+        expect(Math.abs(none[i] - want[i])).toBeLessThanOrEqual(8 * u * scale[i]);
+      const sum = poissonNll(xs, ys, { reduction: 'sum' }).value;
+      const total = want.reduce((a, b) => a + b, 0);
+      const mag = scale.reduce((a, b) => a + b, 0);
+      expect(Math.abs(sum - total)).toBeLessThanOrEqual(100 * u * mag);
+      const g = poissonNllGrad(xs, ys, { reduction: 'sum' }).input;
+      const gw = xa.map((xi, i) => Math.exp(xi) - ya[i]);
+      for (let i = 0; i < n; i++)
+        expect(Math.abs(g[i] - gw[i])).toBeLessThanOrEqual(8 * u * (Math.exp(xa[i]) + ya[i]));
+      const go = Float64Array.from(xa, (_, i) => (i % 5) - 2);
+      const gg = poissonNllGrad(xs, ys, { reduction: 'none', gradOutput: go }).input;
+      for (let i = 0; i < n; i++)
+        expect(Math.abs(gg[i] - go[i] * gw[i])).toBeLessThanOrEqual(
+          8 * u * Math.abs(go[i]) * (Math.exp(xa[i]) + ya[i]),
+        );
+    }
+    // A non-finite element sends its block to the reference loop; the others keep their values.
+    for (const [bx, by, v] of [
+      [Number.NaN, 1, Number.NaN],
+      [Number.POSITIVE_INFINITY, 1, Number.NaN], // ∞ − ∞ from infinite input: NaN, as PyTorch
+      [Number.POSITIVE_INFINITY, -1, Number.POSITIVE_INFINITY],
+      [Number.NEGATIVE_INFINITY, 2, Number.POSITIVE_INFINITY],
+      [800, 3, Number.POSITIVE_INFINITY], // e^800 = ∞ and 3·800 finite
+      [710, 1e308, Number.NEGATIVE_INFINITY], // ∞ − ∞, resolved in log space
+    ]) {
+      const xb = Float64Array.from(x);
+      const yb = Float64Array.from(y);
+      xb[1500] = bx;
+      yb[1500] = by;
+      const plain = poissonNll(x, y, { reduction: 'none' }).value;
+      const r2 = poissonNll(xb, yb, { reduction: 'none' });
+      const vals = r2.value;
+      expect(vals[1500]).toBe(v);
+      for (let i = 0; i < n; i++) if (i !== 1500) expect(vals[i]).toBe(plain[i]);
+      expect(poissonNll(xb, yb, { reduction: 'sum' }).value).toBe(v);
+      expect(r2.sumValue).toBe(v);
+    }
   });
 });

@@ -1,7 +1,45 @@
 import { LossShapeError, softMargin, softMarginGrad } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+import {
+  expectBlockedSumsMatch,
+  finiteDifference,
+  seededRandom,
+  splitPoints,
+  worstRatio,
+} from '../test/helpers.js';
+
+/** The reference formulas, with Math.exp and Math.log1p. */
+const refLoss = (f: number, y: number) => {
+  const z = -y * f;
+  return Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+};
+const refGrad = (f: number, y: number) => {
+  const z = -y * f;
+  const e = Math.exp(-Math.abs(z));
+  return -y * (z >= 0 ? 1 / (1 + e) : e / (1 + e));
+};
+
+/** Scores spread over the table's range, past it, and at its joints; labels ±1 and a few reals. */
+function fastPathData(n: number) {
+  const r = seededRandom(7);
+  const x = new Float64Array(n);
+  const y = new Float64Array(n);
+  const special = [0, -0, 40, -40, 40.000001, 1 / 64, -1 / 64, 1e-300, 745, -745, 1e30, -1e30];
+  for (let i = 0; i < n; i++) {
+    const k = i % 5;
+    x[i] =
+      i < special.length
+        ? special[i]
+        : k === 0
+          ? (r() - 0.5) * 100
+          : k === 1
+            ? (r() - 0.5) * 1800
+            : (r() - 0.5) * 8;
+    y[i] = i % 97 === 3 ? (r() - 0.5) * 4 : r() < 0.5 ? -1 : 1;
+  }
+  return { x, y };
+}
 
 /** Scores in [−lim, lim] with labels in {−1, 1}, plus a random split of the elements. */
 const scored = (lim = 5, maxLength = 40) =>
@@ -94,6 +132,58 @@ describe('softMargin', () => {
         for (const v of softMarginGrad(f, y).input) expect(v).not.toBeNaN();
       }),
       { numRuns: 50 },
+    );
+  });
+
+  it('fast loops match the Math.exp/log1p formulas on every array type, with ∞ and NaN', () => {
+    const { x, y } = fastPathData(5000);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY])
+      expectBlockedSumsMatch(softMargin, refLoss, x, y, {}, bad);
+  });
+
+  it('gradient loops match −y·σ(−y·f) on every array type, with and without gradOutput', () => {
+    const { x, y } = fastPathData(5000);
+    x[10] = Number.POSITIVE_INFINITY;
+    x[11] = Number.NEGATIVE_INFINITY;
+    x[12] = Number.NaN;
+    const go = Float64Array.from(x, (_, i) => ((i % 7) - 3) / 2);
+    const want = Float64Array.from(x, (f, i) => refGrad(f, y[i]));
+    for (const [xs, ys] of [
+      [x, y],
+      [Float32Array.from(x), Float32Array.from(y)],
+      [Array.from(x), Array.from(y)],
+      [Float32Array.from(x), Array.from(y)],
+    ] as const) {
+      const w = Float64Array.from(xs as ArrayLike<number>, (f, i) => refGrad(f, ys[i]));
+      const out = new Float64Array(x.length);
+      const g = softMarginGrad(xs, ys, { reduction: 'sum', out: { input: out } }).input;
+      expect(g).toBe(out);
+      expect(worstRatio(g, w, 1e-15, 1e-300)).toBeLessThanOrEqual(1);
+      const mean = softMarginGrad(xs, ys).input;
+      expect(
+        worstRatio(
+          mean,
+          w.map((v) => v / x.length),
+          1e-15,
+          1e-300,
+        ),
+      ).toBeLessThanOrEqual(1);
+      const gg = softMarginGrad(xs, ys, { reduction: 'none', gradOutput: go }).input;
+      expect(
+        worstRatio(
+          gg,
+          w.map((v, i) => v * go[i]),
+          1e-15,
+          1e-300,
+        ),
+      ).toBeLessThanOrEqual(1);
+    }
+    expect(Number.isNaN(want[12])).toBe(true);
+    expect(softMarginGrad(x, y, { reduction: 'sum' }).input[12]).toBeNaN();
+    // σ's small side keeps its digits: −y·σ(−y·f) at y·f = 200 is −σ(−200) ≈ −1.4e−87
+    expect(softMarginGrad([200], [1], { reduction: 'sum' }).input[0] / -Math.exp(-200)).toBeCloseTo(
+      1,
+      14,
     );
   });
 });
