@@ -13,6 +13,7 @@ import {
   expectBlockedSumsMatch,
   finiteDifference,
   matrix,
+  seededRandom,
   splitPoints,
   worstRatio,
 } from '../test/helpers.js';
@@ -209,5 +210,96 @@ describe('sigmoidFocal', () => {
     };
     const opts = {};
     expectBlockedSumsMatch(sigmoidFocal, ref, x, y, opts, Number.NaN);
+  });
+
+  it('gradient loops match the branchy Math.exp formula on every array type and option set', () => {
+    // The reference: the pre-table loop body (exact branches, Math.exp/log1p).
+    // Returns the gradient and the size of its parts (soft labels can cancel in dce + γ·ce·ratio,
+    // so the error is bounded relative to
+    // αₜ·u^γ·(|(1 − y)·σ(x)| + |y·σ(−x)| + γ·|ce·ratio|)).
+    const reference = (xi: number, yi: number, alpha: number, gamma: number) => {
+      const ex = Math.exp(-Math.abs(xi));
+      const e = Math.log1p(ex);
+      const neg = 1 - yi;
+      let ce = 0;
+      if (yi !== 0) ce += yi * (Math.max(-xi, 0) + e);
+      if (neg !== 0) ce += neg * (Math.max(xi, 0) + e);
+      const sp = xi >= 0 ? 1 / (1 + ex) : ex / (1 + ex);
+      const sn = xi >= 0 ? ex / (1 + ex) : 1 / (1 + ex);
+      const u = sp * neg + sn * yi;
+      let d = neg * sp - yi * sn;
+      let m = Math.abs(neg * sp) + Math.abs(yi * sn);
+      if (gamma !== 0) {
+        const ratio = u > 0 ? ((1 - 2 * yi) * sp * sn) / u : yi >= 0.5 ? -sp : sn;
+        d += gamma * (ce * ratio);
+        m += Math.abs(gamma * (ce * ratio));
+      }
+      const f =
+        (gamma === 2 ? u * u : u ** gamma) * (alpha >= 0 ? alpha * yi + (1 - alpha) * neg : 1);
+      return [d * f, m * f];
+    };
+    const r = seededRandom(5);
+    const n = 2000;
+    const special = [0, -0, 40, -40, 41, -41, 800, -800, 1e4, -1e4, 1e308, -1e308];
+    const bad = [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN];
+    const x = Float64Array.from({ length: n }, (_, i) =>
+      i < special.length
+        ? special[i]
+        : i < special.length + 6
+          ? bad[i % 3]
+          : i % 3 === 0
+            ? (r() - 0.5) * 120
+            : (r() - 0.5) * 12,
+    );
+    // hard labels, soft labels, and each special logit with both hard labels
+    const y = Float64Array.from({ length: n }, (_, i) =>
+      i < special.length + 6 ? i % 2 : i % 4 === 0 ? r() : r() < 0.5 ? 0 : 1,
+    );
+    const go = Float64Array.from(x, (_, i) => ((i % 5) - 2) / 3);
+    for (const [alpha, gamma] of [
+      [0.25, 2],
+      [-1, 0],
+      [0.75, 0.5],
+      [0.5, 3],
+    ]) {
+      const want = Float64Array.from(x, (xi, i) => reference(xi, y[i], alpha, gamma)[0]);
+      for (const [xs, ys] of [
+        [x, y],
+        [Float32Array.from(x), Float32Array.from(y)],
+        [Array.from(x), Array.from(y)],
+      ] as const) {
+        const xa = Float64Array.from(xs as ArrayLike<number>);
+        const ya = Float64Array.from(ys as ArrayLike<number>);
+        const w = xa.map((xi, i) => reference(xi, ya[i], alpha, gamma)[0]);
+        const mags = xa.map((xi, i) => reference(xi, ya[i], alpha, gamma)[1]);
+        const out = new Float64Array(n);
+        const g = sigmoidFocalGrad(xs, ys, {
+          alpha,
+          gamma,
+          reduction: 'sum',
+          out: { input: out },
+        }).input;
+        expect(g).toBe(out);
+        const gg = sigmoidFocalGrad(xs, ys, {
+          alpha,
+          gamma,
+          reduction: 'none',
+          gradOutput: go,
+        }).input;
+        for (let i = 0; i < n; i++) {
+          if (!Number.isFinite(w[i])) {
+            // non-finite results come from the reference itself (the per-element fallback)
+            expect(g[i]).toBe(w[i]);
+            continue;
+          }
+          const mag = mags[i];
+          expect(Math.abs(g[i] - w[i])).toBeLessThanOrEqual(2e-14 * mag + 1e-300);
+          expect(Math.abs(gg[i] - go[i] * w[i])).toBeLessThanOrEqual(
+            2e-14 * Math.abs(go[i]) * mag + 1e-300,
+          );
+        }
+      }
+      expect(Number.isNaN(want[special.length + 2])).toBe(true);
+    }
   });
 });
