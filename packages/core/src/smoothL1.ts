@@ -69,12 +69,137 @@ export function smoothL1Grad(
   const { x, y, n } = readPair(fn, input, target);
   const [scale, per] = gradScale(fn, reduction, n, n, gradOutputArg(fn, o.gradOutput), n);
   const gx = gradBuffer(fn, o.out, 'input', n);
-  for (let i = 0; i < n; i++) {
-    const e = x[i] - y[i];
-    const k = per === null ? scale : scale * per[i];
-    gx[i] = k * (Math.abs(e) < beta ? e / beta : Math.sign(e));
+  if (per !== null) {
+    for (let i = 0; i < n; i++) {
+      const e = x[i] - y[i];
+      gx[i] = scale * per[i] * (Math.abs(e) < beta ? e / beta : Math.sign(e));
+    }
+  } else {
+    // The fast loops stop at an element they leave to the formula above (e = ±∞ or NaN) and
+    // return its index; -1 when done. β = 0 divides by 1 there (see `slopeTerm`).
+    const div = beta > 0 ? beta : 1;
+    const f32 = x instanceof Float32Array && y instanceof Float32Array;
+    const f64 = x instanceof Float64Array && y instanceof Float64Array;
+    for (let i = 0; i < n; i++) {
+      i = f32
+        ? gradF32(x, y as Float32Array, i, n, scale, beta, div, gx)
+        : f64
+          ? gradF64(x as Float64Array, y as Float64Array, i, n, scale, beta, div, gx)
+          : gradAny(x, y, i, n, scale, beta, div, gx);
+      if (i < 0) break;
+      const e = x[i] - y[i];
+      gx[i] = scale * (Math.abs(e) < beta ? e / beta : Math.sign(e));
+    }
   }
   return { input: gx };
+}
+
+// The gradient's hot loops, one copy per array type as the sums below (keep them identical):
+// k·(e/β or sign(e)) by `slopeTerm`, without the branch on |e| < β or Math.sign's (each
+// mispredicts on random data). Elements with e = ±∞ or NaN go back to the caller (the test is
+// predictable).
+function gradF32(
+  x: Float32Array,
+  y: Float32Array,
+  i0: number,
+  n: number,
+  k: number,
+  beta: number,
+  div: number,
+  gx: Float64Array,
+): number {
+  let i = i0;
+  for (; i + 3 < n; i += 4) {
+    const e0 = x[i] - y[i];
+    const e1 = x[i + 1] - y[i + 1];
+    const e2 = x[i + 2] - y[i + 2];
+    const e3 = x[i + 3] - y[i + 3];
+    if (!(Math.abs(e0) + Math.abs(e1) + (Math.abs(e2) + Math.abs(e3)) < Infinity)) break;
+    gx[i] = slopeTerm(e0, beta, div, k);
+    gx[i + 1] = slopeTerm(e1, beta, div, k);
+    gx[i + 2] = slopeTerm(e2, beta, div, k);
+    gx[i + 3] = slopeTerm(e3, beta, div, k);
+  }
+  for (; i < n; i++) {
+    const e = x[i] - y[i];
+    if (!(Math.abs(e) < Infinity)) return i;
+    gx[i] = slopeTerm(e, beta, div, k);
+  }
+  return -1;
+}
+
+function gradF64(
+  x: Float64Array,
+  y: Float64Array,
+  i0: number,
+  n: number,
+  k: number,
+  beta: number,
+  div: number,
+  gx: Float64Array,
+): number {
+  let i = i0;
+  for (; i + 3 < n; i += 4) {
+    const e0 = x[i] - y[i];
+    const e1 = x[i + 1] - y[i + 1];
+    const e2 = x[i + 2] - y[i + 2];
+    const e3 = x[i + 3] - y[i + 3];
+    if (!(Math.abs(e0) + Math.abs(e1) + (Math.abs(e2) + Math.abs(e3)) < Infinity)) break;
+    gx[i] = slopeTerm(e0, beta, div, k);
+    gx[i + 1] = slopeTerm(e1, beta, div, k);
+    gx[i + 2] = slopeTerm(e2, beta, div, k);
+    gx[i + 3] = slopeTerm(e3, beta, div, k);
+  }
+  for (; i < n; i++) {
+    const e = x[i] - y[i];
+    if (!(Math.abs(e) < Infinity)) return i;
+    gx[i] = slopeTerm(e, beta, div, k);
+  }
+  return -1;
+}
+
+function gradAny(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  i0: number,
+  n: number,
+  k: number,
+  beta: number,
+  div: number,
+  gx: Float64Array,
+): number {
+  let i = i0;
+  for (; i + 3 < n; i += 4) {
+    const e0 = x[i] - y[i];
+    const e1 = x[i + 1] - y[i + 1];
+    const e2 = x[i + 2] - y[i + 2];
+    const e3 = x[i + 3] - y[i + 3];
+    if (!(Math.abs(e0) + Math.abs(e1) + (Math.abs(e2) + Math.abs(e3)) < Infinity)) break;
+    gx[i] = slopeTerm(e0, beta, div, k);
+    gx[i + 1] = slopeTerm(e1, beta, div, k);
+    gx[i + 2] = slopeTerm(e2, beta, div, k);
+    gx[i + 3] = slopeTerm(e3, beta, div, k);
+  }
+  for (; i < n; i++) {
+    const e = x[i] - y[i];
+    if (!(Math.abs(e) < Infinity)) return i;
+    gx[i] = slopeTerm(e, beta, div, k);
+  }
+  return -1;
+}
+
+
+/**
+ * k·(|e| < β ? e/β : sign(e)) for finite e, branch-free: with h = [|e| < β] ∈ {0, 1} and
+ * s = [e < 0] − [e > 0] = −sign(e): k·((h·e)/β′) − (1 − h)·(k·s), where β′ = β, or 1 when β = 0
+ * (then h = 0 always). h·e before the division keeps a tiny β from making e/β = ∞ (and 0·∞ NaN)
+ * where the other piece is chosen. One of the two pieces is ±0 and the other is k·(e/β) or
+ * k·sign(e), so this is exactly the formula, −0 included (−0 − 0 = −0; +0 − (−0) = +0).
+ */
+function slopeTerm(e: number, beta: number, div: number, k: number): number {
+  const h = Number(Math.abs(e) < beta);
+  const s = Number(e < 0) - Number(e > 0);
+  return k * ((h * e) / div) - (1 - h) * (k * s);
 }
 
 // The hot loops. Three identical copies for Float32Array, Float64Array and anything else
