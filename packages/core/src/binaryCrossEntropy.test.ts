@@ -155,6 +155,99 @@ describe('binaryCrossEntropy', () => {
     );
   });
 
+  it('float32 fast path: matches Math.log/log1p per element within 4u, and the same errors', () => {
+    // Float32Array input and target without weights run the table log on t = y·p + (1 − y)·q
+    // in blocks of 256; anything it cannot do exactly (soft labels, p near 0 or 1, 0, 1, NaN,
+    // out of range) sends its block through the reference formula.
+    const refTerm = (p: number, y: number) => {
+      let v = 0;
+      if (y !== 0) v -= y * Math.max(Math.log(p), -100);
+      if (y !== 1) v -= (1 - y) * Math.max(Math.log1p(-p), -100);
+      return v;
+    };
+    const special = [
+      0,
+      1,
+      2 ** -29,
+      2 ** -29 * (1 - 2 ** -24),
+      2 ** -30,
+      2 ** -126,
+      2 ** -149,
+      1 - 2 ** -24,
+      0.5,
+      Number.NaN,
+    ];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 900 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(0, 0.001, 0.05),
+        fc.constantFrom(0, 0.001, 0.05),
+        fc.constantFrom('none', 'sum', 'mean'),
+        (n, seed, pSpecial, pSoft, reduction) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          const p = new Float32Array(n);
+          const y = new Float32Array(n);
+          for (let i = 0; i < n; i++) {
+            const r = rnd();
+            p[i] = r < pSpecial ? special[Math.floor(rnd() * special.length)] : rnd() ** 3;
+            y[i] = rnd() < pSoft ? rnd() : rnd() < 0.5 ? 0 : 1;
+          }
+          const r = binaryCrossEntropy(p, y, { reduction: reduction as 'none' });
+          let s = 0;
+          let c = 0;
+          let sabs = 0;
+          for (let i = 0; i < n; i++) {
+            const v = refTerm(p[i], y[i]);
+            if (reduction === 'none') {
+              const got = r.value[i];
+              if (Number.isNaN(v)) expect(got).toBeNaN();
+              else expect(Math.abs(got - v)).toBeLessThanOrEqual(4 * 2 ** -53 * Math.abs(v));
+            }
+            const t = s + v;
+            c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+            s = t;
+            sabs += Math.abs(v);
+          }
+          const want = s + c;
+          if (Number.isNaN(want)) expect(r.sumValue).toBeNaN();
+          else expect(Math.abs(r.sumValue - want)).toBeLessThanOrEqual(1.5e-14 * sabs);
+          // One p out of range anywhere is reported at its index (the first such).
+          if (n > 0) {
+            const at = Math.floor(rnd() * n);
+            const bad = p.slice();
+            bad[at] = rnd() < 0.5 ? -0.25 : 1.5;
+            expect(() => binaryCrossEntropy(bad, y, { reduction: reduction as 'none' })).toThrow(
+              `binaryCrossEntropy: input[${at}] = ${bad[at]} is outside [0, 1]`,
+            );
+            expect(() => binaryCrossEntropyGrad(bad, y)).toThrow(
+              `binaryCrossEntropyGrad: input[${at}] = ${bad[at]} is outside [0, 1]`,
+            );
+            const bad64 = Float64Array.from(bad);
+            expect(() => binaryCrossEntropyGrad(bad64, Float64Array.from(y))).toThrow(
+              `binaryCrossEntropyGrad: input[${at}] = ${bad[at]} is outside [0, 1]`,
+            );
+          }
+          // The gradient's typed copies compute the reference formula exactly.
+          const g = binaryCrossEntropyGrad(p, y, { reduction: 'sum' }).input;
+          const g64 = binaryCrossEntropyGrad(Float64Array.from(p), Float64Array.from(y), {
+            reduction: 'mean',
+          }).input;
+          for (let i = 0; i < n; i++) {
+            const d = (p[i] - y[i]) / Math.max(p[i] * (1 - p[i]), 1e-12);
+            expect(Object.is(g[i], d)).toBe(true);
+            expect(Object.is(g64[i], (1 / n) * d)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('declares weight as a row option', () => {
     expect(binaryCrossEntropyInfo.rowOptions).toEqual(['weight']);
     expect(binaryCrossEntropyInfo.inputs.map((i) => i.name)).toEqual(['input', 'target']);
