@@ -235,3 +235,82 @@ describe('marginRanking', () => {
     expect(r.value).toBe(2);
   });
 });
+
+describe('marginRankingGrad fast loops', () => {
+  it('match (z ≥ 0 ? k : 0)·(∓y) bit for bit (ties at the kink, ±0, ±∞, NaN, every array type)', () => {
+    // The loops without gradOutput blend the comparison in arithmetically; this is the formula
+    // with the branch, on data that reaches its corners: z = 0 exactly (x1 − x2 = margin·y),
+    // signed zeros, infinities (∞ − ∞), NaN inputs and targets, targets other than ±1.
+    const special = [0, -0, Infinity, -Infinity, Number.NaN, 1e308, -1e308, 5e-324, 0.25, -0.25];
+    const labels = [1, -1, 1, -1, 1, -1, 0, 2, -0.5, Number.NaN];
+    for (const n of [0, 1, 3, 4, 5, 9, 64, 1000]) {
+      const rnd = seededRandom(n + 11);
+      const pick = (a: number[]) => a[Math.floor(rnd() * a.length)];
+      const x1 = Float64Array.from({ length: n }, () =>
+        rnd() < 0.15 ? pick(special) : rnd() * 4 - 2,
+      );
+      const x2 = Float64Array.from({ length: n }, () =>
+        rnd() < 0.15 ? pick(special) : rnd() * 4 - 2,
+      );
+      const y = Float64Array.from({ length: n }, () => pick(labels));
+      // Ties: z = 0 exactly for margin 0 (x1 = x2), 0.25 and −1 (x1 − x2 = ±0.25, ±1).
+      const ties = [
+        [0.5, 0.5],
+        [-0, 0],
+        [0.25, 0],
+        [0, 0.25],
+        [0, 1],
+        [1, 0],
+      ];
+      for (let i = 0; i < n; i++) {
+        if (rnd() < 0.3) [x1[i], x2[i]] = ties[Math.floor(rnd() * ties.length)];
+      }
+      const per = Float64Array.from({ length: n }, () =>
+        rnd() < 0.15 ? pick(special) : rnd() * 2,
+      );
+      for (const margin of [0, 0.25, -1]) {
+        const types: [ArrayLike<number>, ArrayLike<number>, ArrayLike<number>][] = [
+          [x1, x2, y],
+          [Float32Array.from(x1), Float32Array.from(x2), Float32Array.from(y)],
+          [Array.from(x1), Array.from(x2), Array.from(y)],
+          [Float32Array.from(x1), x2, y],
+        ];
+        for (const [a, b, t] of types) {
+          const want = (k: number, p: ArrayLike<number> | null) => {
+            const w1 = new Float64Array(n);
+            const w2 = new Float64Array(n);
+            for (let i = 0; i < n; i++) {
+              const kk = margin - t[i] * (a[i] - b[i]) >= 0 ? (p === null ? k : k * p[i]) : 0;
+              w1[i] = -(kk * t[i]);
+              w2[i] = kk * t[i];
+            }
+            return [w1, w2];
+          };
+          const call = (o: object) => {
+            const g = marginRankingGrad(a as number[], b as number[], t as number[], {
+              margin,
+              ...o,
+            });
+            return [g.input1, g.input2];
+          };
+          const cases: [object, number, ArrayLike<number> | null][] = [
+            [{}, 1 / n, null],
+            [{ reduction: 'sum' }, 1, null],
+            [{ reduction: 'none' }, 1, null],
+            [{ reduction: 'none', gradOutput: per }, 1, per],
+          ];
+          for (const [o, k, p] of cases) {
+            const got = call(o);
+            const exp = want(k, p);
+            for (let j = 0; j < 2; j++) {
+              for (let i = 0; i < n; i++) {
+                if (!Object.is(got[j][i], exp[j][i]))
+                  expect([j, i, got[j][i]]).toEqual([j, i, exp[j][i]]);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+});

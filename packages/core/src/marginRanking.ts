@@ -153,7 +153,11 @@ function blockAny(
   return s0 + s1;
 }
 
-/** The gradient loop over [0, n): see {@link marginRankingGrad}. Float32 inputs. */
+// The gradient loops over [0, n) without gradOutput (see {@link marginRankingGrad}), one copy per
+// array type (keep them identical). d = [z ≥ 0]·scale·yᵢ with z = margin − yᵢ·(x1ᵢ − x2ᵢ): the
+// comparison blended in as 0 or 1 instead of a branch (which mispredicts on random data). That is
+// exactly the old `(z ≥ 0 ? scale : 0)·yᵢ`: [z ≥ 0]·scale is scale or +0 (scale is finite and
+// > 0), NaN z gives +0, and a NaN target still gives NaN (PyTorch's chain rule).
 function grad32(
   x1: Float32Array,
   x2: Float32Array,
@@ -161,21 +165,36 @@ function grad32(
   n: number,
   margin: number,
   scale: number,
-  per: ArrayLike<number> | null,
   g1: Float64Array,
   g2: Float64Array,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const y0 = y[i];
+    const y1 = y[i + 1];
+    const y2 = y[i + 2];
+    const y3 = y[i + 3];
+    const d0 = Number(margin - y0 * (x1[i] - x2[i]) >= 0) * scale * y0;
+    const d1 = Number(margin - y1 * (x1[i + 1] - x2[i + 1]) >= 0) * scale * y1;
+    const d2 = Number(margin - y2 * (x1[i + 2] - x2[i + 2]) >= 0) * scale * y2;
+    const d3 = Number(margin - y3 * (x1[i + 3] - x2[i + 3]) >= 0) * scale * y3;
+    g1[i] = -d0;
+    g1[i + 1] = -d1;
+    g1[i + 2] = -d2;
+    g1[i + 3] = -d3;
+    g2[i] = d0;
+    g2[i + 1] = d1;
+    g2[i + 2] = d2;
+    g2[i + 3] = d3;
+  }
+  for (; i < n; i++) {
     const yi = y[i];
-    const k = margin - yi * (x1[i] - x2[i]) >= 0 ? (per === null ? scale : scale * per[i]) : 0;
-    // k·(−y): a NaN target gives NaN, as PyTorch's chain rule does.
-    const d = k * yi;
+    const d = Number(margin - yi * (x1[i] - x2[i]) >= 0) * scale * yi;
     g1[i] = -d;
     g2[i] = d;
   }
 }
 
-/** {@link grad32} for float64 inputs; keep the copies identical. */
 function grad64(
   x1: Float64Array,
   x2: Float64Array,
@@ -183,21 +202,36 @@ function grad64(
   n: number,
   margin: number,
   scale: number,
-  per: ArrayLike<number> | null,
   g1: Float64Array,
   g2: Float64Array,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const y0 = y[i];
+    const y1 = y[i + 1];
+    const y2 = y[i + 2];
+    const y3 = y[i + 3];
+    const d0 = Number(margin - y0 * (x1[i] - x2[i]) >= 0) * scale * y0;
+    const d1 = Number(margin - y1 * (x1[i + 1] - x2[i + 1]) >= 0) * scale * y1;
+    const d2 = Number(margin - y2 * (x1[i + 2] - x2[i + 2]) >= 0) * scale * y2;
+    const d3 = Number(margin - y3 * (x1[i + 3] - x2[i + 3]) >= 0) * scale * y3;
+    g1[i] = -d0;
+    g1[i + 1] = -d1;
+    g1[i + 2] = -d2;
+    g1[i + 3] = -d3;
+    g2[i] = d0;
+    g2[i + 1] = d1;
+    g2[i + 2] = d2;
+    g2[i + 3] = d3;
+  }
+  for (; i < n; i++) {
     const yi = y[i];
-    const k = margin - yi * (x1[i] - x2[i]) >= 0 ? (per === null ? scale : scale * per[i]) : 0;
-    // k·(−y): a NaN target gives NaN, as PyTorch's chain rule does.
-    const d = k * yi;
+    const d = Number(margin - yi * (x1[i] - x2[i]) >= 0) * scale * yi;
     g1[i] = -d;
     g2[i] = d;
   }
 }
 
-/** {@link grad32} for any other mix of array types; keep the copies identical. */
 function gradAny(
   x1: ArrayLike<number>,
   x2: ArrayLike<number>,
@@ -205,15 +239,31 @@ function gradAny(
   n: number,
   margin: number,
   scale: number,
-  per: ArrayLike<number> | null,
   g1: Float64Array,
   g2: Float64Array,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const y0 = y[i];
+    const y1 = y[i + 1];
+    const y2 = y[i + 2];
+    const y3 = y[i + 3];
+    const d0 = Number(margin - y0 * (x1[i] - x2[i]) >= 0) * scale * y0;
+    const d1 = Number(margin - y1 * (x1[i + 1] - x2[i + 1]) >= 0) * scale * y1;
+    const d2 = Number(margin - y2 * (x1[i + 2] - x2[i + 2]) >= 0) * scale * y2;
+    const d3 = Number(margin - y3 * (x1[i + 3] - x2[i + 3]) >= 0) * scale * y3;
+    g1[i] = -d0;
+    g1[i + 1] = -d1;
+    g1[i + 2] = -d2;
+    g1[i + 3] = -d3;
+    g2[i] = d0;
+    g2[i + 1] = d1;
+    g2[i + 2] = d2;
+    g2[i + 3] = d3;
+  }
+  for (; i < n; i++) {
     const yi = y[i];
-    const k = margin - yi * (x1[i] - x2[i]) >= 0 ? (per === null ? scale : scale * per[i]) : 0;
-    // k·(−y): a NaN target gives NaN, as PyTorch's chain rule does.
-    const d = k * yi;
+    const d = Number(margin - yi * (x1[i] - x2[i]) >= 0) * scale * yi;
     g1[i] = -d;
     g2[i] = d;
   }
@@ -282,15 +332,28 @@ export function marginRankingGrad(
   const [scale, per] = gradScale(fn, reduction, n, rows, g, n);
   const g1 = gradBuffer(fn, o.out, 'input1', n);
   const g2 = gradBuffer(fn, o.out, 'input2', n);
-  if (x1 instanceof Float32Array && x2 instanceof Float32Array && y instanceof Float32Array) {
-    grad32(x1, x2, y, n, margin, scale, per, g1, g2);
+  if (per !== null) {
+    for (let i = 0; i < n; i++) {
+      const yi = y[i];
+      const k = margin - yi * (x1[i] - x2[i]) >= 0 ? scale * per[i] : 0;
+      // k·(−y): a NaN target gives NaN, as PyTorch's chain rule does.
+      const d = k * yi;
+      g1[i] = -d;
+      g2[i] = d;
+    }
+  } else if (
+    x1 instanceof Float32Array &&
+    x2 instanceof Float32Array &&
+    y instanceof Float32Array
+  ) {
+    grad32(x1, x2, y, n, margin, scale, g1, g2);
   } else if (
     x1 instanceof Float64Array &&
     x2 instanceof Float64Array &&
     y instanceof Float64Array
   ) {
-    grad64(x1, x2, y, n, margin, scale, per, g1, g2);
-  } else gradAny(x1, x2, y, n, margin, scale, per, g1, g2);
+    grad64(x1, x2, y, n, margin, scale, g1, g2);
+  } else gradAny(x1, x2, y, n, margin, scale, g1, g2);
   return { input1: g1, input2: g2 };
 }
 
