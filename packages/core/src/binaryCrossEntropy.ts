@@ -283,8 +283,9 @@ function exactBlock(
 }
 
 // The gradient without weights or gradOutput, one copy per array type (monomorphic loads): the
-// reference formula per element, with the [0, 1] check in the same loop (a branch that is never
-// taken on valid data) instead of a separate pass over the input.
+// reference formula per element, four at a time, with the [0, 1] check in the same loop (never
+// taken on valid data; NaN passes) instead of a separate pass over the input. A group holding an
+// out-of-range p falls to the element loop, which writes the elements before it and throws at it.
 function gradF32(
   fn: string,
   x: Float32Array,
@@ -293,7 +294,19 @@ function gradF32(
   scale: number,
   gx: Float64Array,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const p0 = x[i];
+    const p1 = x[i + 1];
+    const p2 = x[i + 2];
+    const p3 = x[i + 3];
+    if (p0 < 0 || p0 > 1 || p1 < 0 || p1 > 1 || p2 < 0 || p2 > 1 || p3 < 0 || p3 > 1) break;
+    gx[i] = scale * ((p0 - y[i]) / Math.max(p0 * (1 - p0), GRAD_EPS));
+    gx[i + 1] = scale * ((p1 - y[i + 1]) / Math.max(p1 * (1 - p1), GRAD_EPS));
+    gx[i + 2] = scale * ((p2 - y[i + 2]) / Math.max(p2 * (1 - p2), GRAD_EPS));
+    gx[i + 3] = scale * ((p3 - y[i + 3]) / Math.max(p3 * (1 - p3), GRAD_EPS));
+  }
+  for (; i < n; i++) {
     const p = x[i];
     if (p < 0 || p > 1) throw rangeError(fn, i, p);
     gx[i] = scale * ((p - y[i]) / Math.max(p * (1 - p), GRAD_EPS));
@@ -308,7 +321,19 @@ function gradF64(
   scale: number,
   gx: Float64Array,
 ): void {
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const p0 = x[i];
+    const p1 = x[i + 1];
+    const p2 = x[i + 2];
+    const p3 = x[i + 3];
+    if (p0 < 0 || p0 > 1 || p1 < 0 || p1 > 1 || p2 < 0 || p2 > 1 || p3 < 0 || p3 > 1) break;
+    gx[i] = scale * ((p0 - y[i]) / Math.max(p0 * (1 - p0), GRAD_EPS));
+    gx[i + 1] = scale * ((p1 - y[i + 1]) / Math.max(p1 * (1 - p1), GRAD_EPS));
+    gx[i + 2] = scale * ((p2 - y[i + 2]) / Math.max(p2 * (1 - p2), GRAD_EPS));
+    gx[i + 3] = scale * ((p3 - y[i + 3]) / Math.max(p3 * (1 - p3), GRAD_EPS));
+  }
+  for (; i < n; i++) {
     const p = x[i];
     if (p < 0 || p > 1) throw rangeError(fn, i, p);
     gx[i] = scale * ((p - y[i]) / Math.max(p * (1 - p), GRAD_EPS));
