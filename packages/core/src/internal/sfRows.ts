@@ -18,6 +18,7 @@
 // code these loops replaced), which also gives the non-finite semantics: NaN anywhere → NaN,
 // ±∞ logits → the limits. sfRows.test.ts checks both paths against such a reference.
 import { EXP_P, EXP_T, LN2_HI_64, LN2_LO_64, LOG2E_64, OFFSET, P_ZERO } from './fastExp.js';
+import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
 
 // ─── softmaxFocal ────────────────────────────────────────────────────────────────────────────
 //
@@ -26,11 +27,42 @@ import { EXP_P, EXP_T, LN2_HI_64, LN2_LO_64, LOG2E_64, OFFSET, P_ZERO } from './
 // needs without a row maximum and without cancellation:
 //   p = 1/(1 + O),  1 − p = O/(1 + O),  −log p = log1p(O),  p·(−log p)/(1 − p) = log1p(O)/O,
 // the last → 1 as O → 0 (taken as 1 at O = 0). Error: each eⱼ is within 3.2 ulp and the C − 1
-// positive terms add with ≤ (C − 2)u relative error, so O is within (C + 2)u relative; log1p
-// (≤ 1 ulp) and the divisions keep −log p, 1 − p and p within (C + 4)u relative: full relative
-// precision even for p → 1 (−log p ≈ O tiny) and for p → 0 (−log p large), with one log1p per row
-// instead of targetRow's max pass, C Math.exp calls and a log. The range test needs O finite
-// (no target logit more than ~709 below another); other rows take the fallback.
+// positive terms add with ≤ (C − 2)u relative error, so O is within (C + 2)u relative (u = 2⁻⁵³).
+// The range test needs O finite (no target logit more than ~709 below another); other rows take
+// the fallback.
+//
+// log1p(O) without Math.log1p (a call that costs as much as the row's exps): with S = fl(1 + O),
+// log1p(O) = O·log(S)/(S − 1) for S ≠ 1 and = O for S = 1 (Goldberg, "What every computer
+// scientist should know about floating-point arithmetic", Thm 4), log(S) by logF64Words (≤ 3u
+// relative, from S's two words; S ≥ 1 is a normal double). Bound: μ(z) = log1p(z)/z has
+// |d log μ/dz| ≤ 1/(1 + z) for z ≥ 0, and z = S − 1 differs from O by ≤ u·(1 + O) (the rounding
+// of 1 + O; S − 1 itself is exact up to 2⁵³ and rounds once beyond, where it adds ≤ u), so
+// μ(S − 1) is within ~u of μ(O); with log(S)'s 3u and the division and product (u each):
+// |result − log1p(O)| ≤ 6u·log1p(O) (+ O(u²)). At S = 1, O ≤ u and log1p(O) = O·(1 − O/2 + …)
+// is O within u. sfRows.test.ts sweeps O over [0, 1e300] against Math.log1p. So −log p is within
+// (C + 8)u relative, 1 − p and p within (C + 4)u: full relative precision even for p → 1
+// (−log p ≈ O tiny) and for p → 0 (−log p large). Where typed arrays are big-endian (the word
+// order logF64Words assumes is little-endian) Math.log1p is used.
+//
+// The loop over the other classes runs as two loops, j < y and j > y (an index wrap-around in one
+// loop costs ~10%).
+//
+
+// The rows go in chunks of CHUNK, in two passes: the exps and O of every row of the chunk, then
+// the per-row logs and scaling. Fused into one pass, each row's log and divisions wait on its
+// exps (a long dependency chain); as a separate pass the rows' logs overlap (~20% faster).
+const CHUNK = 256;
+/** Per chunk row: O ≥ 0 (fast row), or IGNORED, or EXACT (values in QA, IA, RA). */
+const OA = new Float64Array(CHUNK);
+/** Per chunk row: S = 1 + O; its two words in SW (high at 2i + 1, low at 2i). */
+const SA = new Float64Array(CHUNK);
+const SW = new Int32Array(SA.buffer);
+/** Exact rows: 1 − p, 1/s and p·(−log p)/(1 − p) (gradient) or −log p (forward). */
+const QA = new Float64Array(CHUNK);
+const IA = new Float64Array(CHUNK);
+const RA = new Float64Array(CHUNK);
+const IGNORED = -1;
+const EXACT = -2;
 
 /** Side results of {@link exactFocalRow}, overwritten by each call. */
 const exact = { q: 0, inv: 0, pNlpOverQ: 0 };
@@ -140,52 +172,96 @@ function focalF32(
   const l2e = LOG2E_64;
   const off = OFFSET;
   const zero = P_ZERO;
+  const oa = OA;
+  const sa = SA;
+  const sw = SW;
+  const qa = QA;
+  const ra = RA;
+  const le = LITTLE_ENDIAN;
+  const chunk = CHUNK;
+  const ignoredRow = IGNORED;
+  const exactRow = EXACT;
   let s = 0;
   let c = 0;
   let ignored = 0;
-  for (let n = r0; n < r1; n++) {
-    const t = y[n];
-    if (t === ignoreIndex) {
-      ignored++;
-      if (out !== null) out[n] = 0;
-      continue;
+  for (let n0 = r0; n0 < r1; n0 += chunk) {
+    const n1 = Math.min(r1, n0 + chunk);
+    for (let n = n0; n < n1; n++) {
+      const t = y[n];
+      if (t === ignoreIndex) {
+        oa[n - n0] = ignoredRow;
+        continue;
+      }
+      const b = n * cols;
+      const xt = x[b + t];
+      let o = 0;
+      let sr = 0;
+      let bad = 0;
+      for (let j = 0; j < t; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        o += e;
+      }
+      for (let j = t + 1; j < cols; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        o += e;
+      }
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+        oa[n - n0] = o;
+        sa[n - n0] = 1 + o;
+      } else {
+        oa[n - n0] = exactRow;
+        ra[n - n0] = exactFocalRow(x, b, cols, t, null);
+        qa[n - n0] = exact.q;
+      }
     }
-    const b = n * cols;
-    const xt = x[b + t];
-    let o = 0;
-    let sr = 0;
-    let bad = 0;
-    // j runs over the other classes t + 1, …, C − 1, 0, …, t − 1.
-    for (let j = t + 1 - cols; j < t; j++) {
-      const v = x[b + (j < 0 ? j + cols : j)] - xt;
-      const kk = (off + 0.5 - v * l2e) | 0;
-      const k = kk - off;
-      const r = v + k * hi + k * lo;
-      const q = r * r;
-      const i = (k >> 6) + zero;
-      bad |= i;
-      sr += q;
-      const e =
-        (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-        T[kk & 63] *
-        P[i & 4095];
-      o += e;
+    for (let n = n0; n < n1; n++) {
+      const i = n - n0;
+      const o = oa[i];
+      let nlp: number;
+      let q: number;
+      if (o >= 0) {
+        const S = sa[i];
+        if (S === 1) nlp = o;
+        else if (le) nlp = o * (logF64Words(sw[2 * i + 1], sw[2 * i]) / (S - 1));
+        else nlp = Math.log1p(o);
+        q = o / S;
+      } else if (o === exactRow) {
+        nlp = ra[i];
+        q = qa[i];
+      } else {
+        ignored++;
+        if (out !== null) out[n] = 0;
+        continue;
+      }
+      let v = nlp * (gamma === 2 ? q * q : q ** gamma);
+      if (alpha !== undefined) v *= alpha[y[n]];
+      if (out !== null) out[n] = v;
+      const u = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+      s = u;
     }
-    let nlp: number;
-    let q: number;
-    if ((bad & -4096) === 0 && sr < 1e6 && o < Number.POSITIVE_INFINITY) {
-      nlp = Math.log1p(o);
-      q = o / (1 + o);
-    } else {
-      nlp = exactFocalRow(x, b, cols, t, null);
-      q = exact.q;
-    }
-    let v = nlp * (gamma === 2 ? q * q : q ** gamma);
-    if (alpha !== undefined) v *= alpha[t];
-    if (out !== null) out[n] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
   }
   acc[0] = s;
   acc[1] = c;
@@ -212,52 +288,96 @@ function focalF64(
   const l2e = LOG2E_64;
   const off = OFFSET;
   const zero = P_ZERO;
+  const oa = OA;
+  const sa = SA;
+  const sw = SW;
+  const qa = QA;
+  const ra = RA;
+  const le = LITTLE_ENDIAN;
+  const chunk = CHUNK;
+  const ignoredRow = IGNORED;
+  const exactRow = EXACT;
   let s = 0;
   let c = 0;
   let ignored = 0;
-  for (let n = r0; n < r1; n++) {
-    const t = y[n];
-    if (t === ignoreIndex) {
-      ignored++;
-      if (out !== null) out[n] = 0;
-      continue;
+  for (let n0 = r0; n0 < r1; n0 += chunk) {
+    const n1 = Math.min(r1, n0 + chunk);
+    for (let n = n0; n < n1; n++) {
+      const t = y[n];
+      if (t === ignoreIndex) {
+        oa[n - n0] = ignoredRow;
+        continue;
+      }
+      const b = n * cols;
+      const xt = x[b + t];
+      let o = 0;
+      let sr = 0;
+      let bad = 0;
+      for (let j = 0; j < t; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        o += e;
+      }
+      for (let j = t + 1; j < cols; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        o += e;
+      }
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+        oa[n - n0] = o;
+        sa[n - n0] = 1 + o;
+      } else {
+        oa[n - n0] = exactRow;
+        ra[n - n0] = exactFocalRow(x, b, cols, t, null);
+        qa[n - n0] = exact.q;
+      }
     }
-    const b = n * cols;
-    const xt = x[b + t];
-    let o = 0;
-    let sr = 0;
-    let bad = 0;
-    // j runs over the other classes t + 1, …, C − 1, 0, …, t − 1.
-    for (let j = t + 1 - cols; j < t; j++) {
-      const v = x[b + (j < 0 ? j + cols : j)] - xt;
-      const kk = (off + 0.5 - v * l2e) | 0;
-      const k = kk - off;
-      const r = v + k * hi + k * lo;
-      const q = r * r;
-      const i = (k >> 6) + zero;
-      bad |= i;
-      sr += q;
-      const e =
-        (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-        T[kk & 63] *
-        P[i & 4095];
-      o += e;
+    for (let n = n0; n < n1; n++) {
+      const i = n - n0;
+      const o = oa[i];
+      let nlp: number;
+      let q: number;
+      if (o >= 0) {
+        const S = sa[i];
+        if (S === 1) nlp = o;
+        else if (le) nlp = o * (logF64Words(sw[2 * i + 1], sw[2 * i]) / (S - 1));
+        else nlp = Math.log1p(o);
+        q = o / S;
+      } else if (o === exactRow) {
+        nlp = ra[i];
+        q = qa[i];
+      } else {
+        ignored++;
+        if (out !== null) out[n] = 0;
+        continue;
+      }
+      let v = nlp * (gamma === 2 ? q * q : q ** gamma);
+      if (alpha !== undefined) v *= alpha[y[n]];
+      if (out !== null) out[n] = v;
+      const u = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+      s = u;
     }
-    let nlp: number;
-    let q: number;
-    if ((bad & -4096) === 0 && sr < 1e6 && o < Number.POSITIVE_INFINITY) {
-      nlp = Math.log1p(o);
-      q = o / (1 + o);
-    } else {
-      nlp = exactFocalRow(x, b, cols, t, null);
-      q = exact.q;
-    }
-    let v = nlp * (gamma === 2 ? q * q : q ** gamma);
-    if (alpha !== undefined) v *= alpha[t];
-    if (out !== null) out[n] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
   }
   acc[0] = s;
   acc[1] = c;
@@ -284,52 +404,96 @@ function focalAny(
   const l2e = LOG2E_64;
   const off = OFFSET;
   const zero = P_ZERO;
+  const oa = OA;
+  const sa = SA;
+  const sw = SW;
+  const qa = QA;
+  const ra = RA;
+  const le = LITTLE_ENDIAN;
+  const chunk = CHUNK;
+  const ignoredRow = IGNORED;
+  const exactRow = EXACT;
   let s = 0;
   let c = 0;
   let ignored = 0;
-  for (let n = r0; n < r1; n++) {
-    const t = y[n];
-    if (t === ignoreIndex) {
-      ignored++;
-      if (out !== null) out[n] = 0;
-      continue;
+  for (let n0 = r0; n0 < r1; n0 += chunk) {
+    const n1 = Math.min(r1, n0 + chunk);
+    for (let n = n0; n < n1; n++) {
+      const t = y[n];
+      if (t === ignoreIndex) {
+        oa[n - n0] = ignoredRow;
+        continue;
+      }
+      const b = n * cols;
+      const xt = x[b + t];
+      let o = 0;
+      let sr = 0;
+      let bad = 0;
+      for (let j = 0; j < t; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        o += e;
+      }
+      for (let j = t + 1; j < cols; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        o += e;
+      }
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+        oa[n - n0] = o;
+        sa[n - n0] = 1 + o;
+      } else {
+        oa[n - n0] = exactRow;
+        ra[n - n0] = exactFocalRow(x, b, cols, t, null);
+        qa[n - n0] = exact.q;
+      }
     }
-    const b = n * cols;
-    const xt = x[b + t];
-    let o = 0;
-    let sr = 0;
-    let bad = 0;
-    // j runs over the other classes t + 1, …, C − 1, 0, …, t − 1.
-    for (let j = t + 1 - cols; j < t; j++) {
-      const v = x[b + (j < 0 ? j + cols : j)] - xt;
-      const kk = (off + 0.5 - v * l2e) | 0;
-      const k = kk - off;
-      const r = v + k * hi + k * lo;
-      const q = r * r;
-      const i = (k >> 6) + zero;
-      bad |= i;
-      sr += q;
-      const e =
-        (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-        T[kk & 63] *
-        P[i & 4095];
-      o += e;
+    for (let n = n0; n < n1; n++) {
+      const i = n - n0;
+      const o = oa[i];
+      let nlp: number;
+      let q: number;
+      if (o >= 0) {
+        const S = sa[i];
+        if (S === 1) nlp = o;
+        else if (le) nlp = o * (logF64Words(sw[2 * i + 1], sw[2 * i]) / (S - 1));
+        else nlp = Math.log1p(o);
+        q = o / S;
+      } else if (o === exactRow) {
+        nlp = ra[i];
+        q = qa[i];
+      } else {
+        ignored++;
+        if (out !== null) out[n] = 0;
+        continue;
+      }
+      let v = nlp * (gamma === 2 ? q * q : q ** gamma);
+      if (alpha !== undefined) v *= alpha[y[n]];
+      if (out !== null) out[n] = v;
+      const u = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+      s = u;
     }
-    let nlp: number;
-    let q: number;
-    if ((bad & -4096) === 0 && sr < 1e6 && o < Number.POSITIVE_INFINITY) {
-      nlp = Math.log1p(o);
-      q = o / (1 + o);
-    } else {
-      nlp = exactFocalRow(x, b, cols, t, null);
-      q = exact.q;
-    }
-    let v = nlp * (gamma === 2 ? q * q : q ** gamma);
-    if (alpha !== undefined) v *= alpha[t];
-    if (out !== null) out[n] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
   }
   acc[0] = s;
   acc[1] = c;
@@ -357,54 +521,101 @@ function focalGradF32(
   const l2e = LOG2E_64;
   const off = OFFSET;
   const zero = P_ZERO;
-  for (let n = r0; n < r1; n++) {
-    const t = y[n];
-    const b = n * cols;
-    if (t === ignoreIndex) {
-      for (let j = 0; j < cols; j++) gx[b + j] = 0;
-      continue;
+  const oa = OA;
+  const sa = SA;
+  const sw = SW;
+  const qa = QA;
+  const ra = RA;
+  const le = LITTLE_ENDIAN;
+  const chunk = CHUNK;
+  const ignoredRow = IGNORED;
+  const exactRow = EXACT;
+  const ia = IA;
+  for (let n0 = r0; n0 < r1; n0 += chunk) {
+    const n1 = Math.min(r1, n0 + chunk);
+    for (let n = n0; n < n1; n++) {
+      const t = y[n];
+      const b = n * cols;
+      if (t === ignoreIndex) {
+        for (let j = 0; j < cols; j++) gx[b + j] = 0;
+        oa[n - n0] = ignoredRow;
+        continue;
+      }
+      const xt = x[b + t];
+      let o = 0;
+      let sr = 0;
+      let bad = 0;
+      for (let j = 0; j < t; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        gx[b + j] = e;
+        o += e;
+      }
+      for (let j = t + 1; j < cols; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        gx[b + j] = e;
+        o += e;
+      }
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+        oa[n - n0] = o;
+        sa[n - n0] = 1 + o;
+      } else {
+        oa[n - n0] = exactRow;
+        exactFocalRow(x, b, cols, t, gx);
+        qa[n - n0] = exact.q;
+        ia[n - n0] = exact.inv;
+        ra[n - n0] = exact.pNlpOverQ;
+      }
     }
-    const xt = x[b + t];
-    let o = 0;
-    let sr = 0;
-    let bad = 0;
-    for (let j = t + 1 - cols; j < t; j++) {
-      const jj = b + (j < 0 ? j + cols : j);
-      const v = x[jj] - xt;
-      const kk = (off + 0.5 - v * l2e) | 0;
-      const k = kk - off;
-      const r = v + k * hi + k * lo;
-      const q = r * r;
-      const i = (k >> 6) + zero;
-      bad |= i;
-      sr += q;
-      const e =
-        (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-        T[kk & 63] *
-        P[i & 4095];
-      gx[jj] = e;
-      o += e;
+    for (let n = n0; n < n1; n++) {
+      const i = n - n0;
+      const o = oa[i];
+      let q: number;
+      let inv: number;
+      let ratio: number; // p·(−log p)/(1 − p) = log1p(O)/O
+      if (o >= 0) {
+        const S = sa[i];
+        inv = 1 / S;
+        q = o * inv;
+        if (gamma === 0 || S === 1) ratio = 1;
+        else if (le) ratio = logF64Words(sw[2 * i + 1], sw[2 * i]) / (S - 1);
+        else ratio = Math.log1p(o) / o;
+      } else if (o === exactRow) {
+        q = qa[i];
+        inv = ia[i];
+        ratio = ra[i];
+      } else continue;
+      const t = y[n];
+      const b = n * cols;
+      let f = 1;
+      if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * ratio);
+      if (alpha !== undefined) f *= alpha[t];
+      const a = f * (per === null ? scale : scale * per[n]);
+      const ai = a * inv;
+      for (let j = 0; j < cols; j++) gx[b + j] *= ai;
+      gx[b + t] = -a * q;
     }
-    let q: number;
-    let inv: number;
-    let ratio: number; // p·(−log p)/(1 − p)
-    if ((bad & -4096) === 0 && sr < 1e6 && o < Number.POSITIVE_INFINITY) {
-      inv = 1 / (1 + o);
-      q = o * inv;
-      ratio = gamma === 0 || o === 0 ? 1 : Math.log1p(o) / o;
-    } else {
-      exactFocalRow(x, b, cols, t, gx);
-      q = exact.q;
-      inv = exact.inv;
-      ratio = exact.pNlpOverQ;
-    }
-    let f = 1;
-    if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * ratio);
-    if (alpha !== undefined) f *= alpha[t];
-    const a = f * (per === null ? scale : scale * per[n]);
-    const ai = a * inv;
-    for (let j = 0; j < cols; j++) gx[b + j] *= ai;
-    gx[b + t] = -a * q;
   }
 }
 
@@ -429,54 +640,101 @@ function focalGradF64(
   const l2e = LOG2E_64;
   const off = OFFSET;
   const zero = P_ZERO;
-  for (let n = r0; n < r1; n++) {
-    const t = y[n];
-    const b = n * cols;
-    if (t === ignoreIndex) {
-      for (let j = 0; j < cols; j++) gx[b + j] = 0;
-      continue;
+  const oa = OA;
+  const sa = SA;
+  const sw = SW;
+  const qa = QA;
+  const ra = RA;
+  const le = LITTLE_ENDIAN;
+  const chunk = CHUNK;
+  const ignoredRow = IGNORED;
+  const exactRow = EXACT;
+  const ia = IA;
+  for (let n0 = r0; n0 < r1; n0 += chunk) {
+    const n1 = Math.min(r1, n0 + chunk);
+    for (let n = n0; n < n1; n++) {
+      const t = y[n];
+      const b = n * cols;
+      if (t === ignoreIndex) {
+        for (let j = 0; j < cols; j++) gx[b + j] = 0;
+        oa[n - n0] = ignoredRow;
+        continue;
+      }
+      const xt = x[b + t];
+      let o = 0;
+      let sr = 0;
+      let bad = 0;
+      for (let j = 0; j < t; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        gx[b + j] = e;
+        o += e;
+      }
+      for (let j = t + 1; j < cols; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        gx[b + j] = e;
+        o += e;
+      }
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+        oa[n - n0] = o;
+        sa[n - n0] = 1 + o;
+      } else {
+        oa[n - n0] = exactRow;
+        exactFocalRow(x, b, cols, t, gx);
+        qa[n - n0] = exact.q;
+        ia[n - n0] = exact.inv;
+        ra[n - n0] = exact.pNlpOverQ;
+      }
     }
-    const xt = x[b + t];
-    let o = 0;
-    let sr = 0;
-    let bad = 0;
-    for (let j = t + 1 - cols; j < t; j++) {
-      const jj = b + (j < 0 ? j + cols : j);
-      const v = x[jj] - xt;
-      const kk = (off + 0.5 - v * l2e) | 0;
-      const k = kk - off;
-      const r = v + k * hi + k * lo;
-      const q = r * r;
-      const i = (k >> 6) + zero;
-      bad |= i;
-      sr += q;
-      const e =
-        (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-        T[kk & 63] *
-        P[i & 4095];
-      gx[jj] = e;
-      o += e;
+    for (let n = n0; n < n1; n++) {
+      const i = n - n0;
+      const o = oa[i];
+      let q: number;
+      let inv: number;
+      let ratio: number; // p·(−log p)/(1 − p) = log1p(O)/O
+      if (o >= 0) {
+        const S = sa[i];
+        inv = 1 / S;
+        q = o * inv;
+        if (gamma === 0 || S === 1) ratio = 1;
+        else if (le) ratio = logF64Words(sw[2 * i + 1], sw[2 * i]) / (S - 1);
+        else ratio = Math.log1p(o) / o;
+      } else if (o === exactRow) {
+        q = qa[i];
+        inv = ia[i];
+        ratio = ra[i];
+      } else continue;
+      const t = y[n];
+      const b = n * cols;
+      let f = 1;
+      if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * ratio);
+      if (alpha !== undefined) f *= alpha[t];
+      const a = f * (per === null ? scale : scale * per[n]);
+      const ai = a * inv;
+      for (let j = 0; j < cols; j++) gx[b + j] *= ai;
+      gx[b + t] = -a * q;
     }
-    let q: number;
-    let inv: number;
-    let ratio: number; // p·(−log p)/(1 − p)
-    if ((bad & -4096) === 0 && sr < 1e6 && o < Number.POSITIVE_INFINITY) {
-      inv = 1 / (1 + o);
-      q = o * inv;
-      ratio = gamma === 0 || o === 0 ? 1 : Math.log1p(o) / o;
-    } else {
-      exactFocalRow(x, b, cols, t, gx);
-      q = exact.q;
-      inv = exact.inv;
-      ratio = exact.pNlpOverQ;
-    }
-    let f = 1;
-    if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * ratio);
-    if (alpha !== undefined) f *= alpha[t];
-    const a = f * (per === null ? scale : scale * per[n]);
-    const ai = a * inv;
-    for (let j = 0; j < cols; j++) gx[b + j] *= ai;
-    gx[b + t] = -a * q;
   }
 }
 
@@ -501,54 +759,101 @@ function focalGradAny(
   const l2e = LOG2E_64;
   const off = OFFSET;
   const zero = P_ZERO;
-  for (let n = r0; n < r1; n++) {
-    const t = y[n];
-    const b = n * cols;
-    if (t === ignoreIndex) {
-      for (let j = 0; j < cols; j++) gx[b + j] = 0;
-      continue;
+  const oa = OA;
+  const sa = SA;
+  const sw = SW;
+  const qa = QA;
+  const ra = RA;
+  const le = LITTLE_ENDIAN;
+  const chunk = CHUNK;
+  const ignoredRow = IGNORED;
+  const exactRow = EXACT;
+  const ia = IA;
+  for (let n0 = r0; n0 < r1; n0 += chunk) {
+    const n1 = Math.min(r1, n0 + chunk);
+    for (let n = n0; n < n1; n++) {
+      const t = y[n];
+      const b = n * cols;
+      if (t === ignoreIndex) {
+        for (let j = 0; j < cols; j++) gx[b + j] = 0;
+        oa[n - n0] = ignoredRow;
+        continue;
+      }
+      const xt = x[b + t];
+      let o = 0;
+      let sr = 0;
+      let bad = 0;
+      for (let j = 0; j < t; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        gx[b + j] = e;
+        o += e;
+      }
+      for (let j = t + 1; j < cols; j++) {
+        const v = x[b + j] - xt;
+        const kk = (off + 0.5 - v * l2e) | 0;
+        const k = kk - off;
+        const r = v + k * hi + k * lo;
+        const q = r * r;
+        const i = (k >> 6) + zero;
+        bad |= i;
+        sr += q;
+        const e =
+          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
+          T[kk & 63] *
+          P[i & 4095];
+        gx[b + j] = e;
+        o += e;
+      }
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+        oa[n - n0] = o;
+        sa[n - n0] = 1 + o;
+      } else {
+        oa[n - n0] = exactRow;
+        exactFocalRow(x, b, cols, t, gx);
+        qa[n - n0] = exact.q;
+        ia[n - n0] = exact.inv;
+        ra[n - n0] = exact.pNlpOverQ;
+      }
     }
-    const xt = x[b + t];
-    let o = 0;
-    let sr = 0;
-    let bad = 0;
-    for (let j = t + 1 - cols; j < t; j++) {
-      const jj = b + (j < 0 ? j + cols : j);
-      const v = x[jj] - xt;
-      const kk = (off + 0.5 - v * l2e) | 0;
-      const k = kk - off;
-      const r = v + k * hi + k * lo;
-      const q = r * r;
-      const i = (k >> 6) + zero;
-      bad |= i;
-      sr += q;
-      const e =
-        (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-        T[kk & 63] *
-        P[i & 4095];
-      gx[jj] = e;
-      o += e;
+    for (let n = n0; n < n1; n++) {
+      const i = n - n0;
+      const o = oa[i];
+      let q: number;
+      let inv: number;
+      let ratio: number; // p·(−log p)/(1 − p) = log1p(O)/O
+      if (o >= 0) {
+        const S = sa[i];
+        inv = 1 / S;
+        q = o * inv;
+        if (gamma === 0 || S === 1) ratio = 1;
+        else if (le) ratio = logF64Words(sw[2 * i + 1], sw[2 * i]) / (S - 1);
+        else ratio = Math.log1p(o) / o;
+      } else if (o === exactRow) {
+        q = qa[i];
+        inv = ia[i];
+        ratio = ra[i];
+      } else continue;
+      const t = y[n];
+      const b = n * cols;
+      let f = 1;
+      if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * ratio);
+      if (alpha !== undefined) f *= alpha[t];
+      const a = f * (per === null ? scale : scale * per[n]);
+      const ai = a * inv;
+      for (let j = 0; j < cols; j++) gx[b + j] *= ai;
+      gx[b + t] = -a * q;
     }
-    let q: number;
-    let inv: number;
-    let ratio: number; // p·(−log p)/(1 − p)
-    if ((bad & -4096) === 0 && sr < 1e6 && o < Number.POSITIVE_INFINITY) {
-      inv = 1 / (1 + o);
-      q = o * inv;
-      ratio = gamma === 0 || o === 0 ? 1 : Math.log1p(o) / o;
-    } else {
-      exactFocalRow(x, b, cols, t, gx);
-      q = exact.q;
-      inv = exact.inv;
-      ratio = exact.pNlpOverQ;
-    }
-    let f = 1;
-    if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * ratio);
-    if (alpha !== undefined) f *= alpha[t];
-    const a = f * (per === null ? scale : scale * per[n]);
-    const ai = a * inv;
-    for (let j = 0; j < cols; j++) gx[b + j] *= ai;
-    gx[b + t] = -a * q;
   }
 }
 
