@@ -6,4 +6,5 @@ export * from './LossState.js';
 export * from './lossReport.js';
 export * from './RunningLossUpdate.js';
 export * from './runningLoss.js';
+export * from './vetArrowIpcFooter.js';
 export * from './vetArrowIpcMessage.js';

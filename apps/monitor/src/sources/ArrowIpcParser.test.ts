@@ -1,5 +1,5 @@
 import { crossEntropy } from '@losskit/core';
-import { type RecordBatch, tableFromArrays, tableToIPC } from 'apache-arrow';
+import { type RecordBatch, Table, tableFromArrays, tableToIPC } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { arrowStreamPieces } from '../demo/arrowStreamPieces.js';
@@ -68,6 +68,58 @@ describe('ArrowIpcParser', () => {
     expect(out.samples.map((s) => [s.series, s.step, s.value])).toEqual([
       ['v', 10, 1],
       ['v', 20, 2],
+    ]);
+  });
+
+  it('reads a file of several batches in pieces, as the stream of the same batches', () => {
+    const t = tableFromArrays({
+      step: Int32Array.from({ length: 30 }, (_, i) => i),
+      loss: Float64Array.from({ length: 30 }, (_, i) => 1 / (i + 1)),
+    });
+    const multi = new Table([0, 10, 20].flatMap((s) => t.slice(s, s + 10).batches));
+    expect(multi.batches).toHaveLength(3);
+    const file = tableToIPC(multi, 'file');
+    const viaStream = new ArrowIpcParser(scalarColumns()).push(tableToIPC(multi, 'stream'));
+    const p = new ArrowIpcParser(scalarColumns());
+    const samples = [];
+    for (let i = 0; i < file.length; i += 97)
+      samples.push(...p.push(file.subarray(i, i + 97)).samples);
+    const points = (xs: typeof samples) => xs.map((x) => [x.series, x.step, x.value]);
+    expect(samples).toHaveLength(30);
+    expect(points(samples)).toEqual(points(viaStream.samples));
+    expect(p.consumed).toBe(file.length);
+  });
+
+  it('reports a file whose footer length is corrupt, and one whose message runs into the footer', () => {
+    const t = tableFromArrays({ step: new Int32Array([1, 2]), loss: new Float64Array([3, 4]) });
+    const file = tableToIPC(t, 'file');
+    const badFooter = Uint8Array.from(file);
+    new DataView(badFooter.buffer).setInt32(file.length - 10, 1 << 30, true);
+    const a = new ArrowIpcParser(scalarColumns()).push(badFooter);
+    expect(a.samples).toEqual([]);
+    expect(a.problems.map((q) => q.message)).toEqual([
+      `unreadable Arrow IPC file (footer length ${1 << 30})`,
+    ]);
+    // Bytes before the footer that start a message longer than the room left before it.
+    const footerLength = new DataView(file.buffer, file.byteOffset).getInt32(
+      file.length - 10,
+      true,
+    );
+    const footerStart = file.length - 10 - footerLength;
+    // apache-arrow ends the message section with an end-of-stream marker: insert before it.
+    expect([...file.subarray(footerStart - 8, footerStart)]).toEqual([
+      255, 255, 255, 255, 0, 0, 0, 0,
+    ]);
+    const at = footerStart - 8;
+    const cut = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0x40, 0, 0, 0, 1, 2, 3, 4]);
+    const overrun = Uint8Array.from(Buffer.concat([file.subarray(0, at), cut, file.subarray(at)]));
+    const b = new ArrowIpcParser(scalarColumns()).push(overrun);
+    expect(b.samples.map((x) => x.value)).toEqual([3, 4]);
+    expect(b.problems).toEqual([
+      {
+        where: `byte ${at}`,
+        message: 'an Arrow IPC message runs into the file’s footer; the rest is ignored',
+      },
     ]);
   });
 

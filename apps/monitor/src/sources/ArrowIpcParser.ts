@@ -1,4 +1,4 @@
-import vm from 'node:vm';
+import { vetArrowIpcFooter, vetArrowIpcMessage } from '@losskit/stream';
 import {
   type Data,
   DataType,
@@ -6,6 +6,7 @@ import {
   MessageHeader,
   type RecordBatch,
   RecordBatchReader,
+  type Schema,
 } from 'apache-arrow';
 import type { AppendParser, ParseOutput } from './types.js';
 
@@ -27,19 +28,14 @@ export class ArrowIpcParser implements AppendParser {
   private buf: Uint8Array = new Uint8Array(0);
   private base = 0;
   private schema: Uint8Array | null = null;
+  /** The schema came from a file's footer; a schema message in the file replaces it silently. */
+  private schemaFromFooter = false;
   private dictionaries: Uint8Array[] = [];
   private batchIndex = 0;
   private ended = false;
   private message = 0;
 
-  /**
-   * @param decodeTimeoutMs how long decoding one message may take before it is taken as corrupt
-   *   (see {@link guarded}).
-   */
-  constructor(
-    private readonly sampler: BatchSampler,
-    private readonly decodeTimeoutMs = DECODE_TIMEOUT_MS,
-  ) {}
+  constructor(private readonly sampler: BatchSampler) {}
 
   get consumed(): number {
     return this.base;
@@ -60,8 +56,6 @@ export class ArrowIpcParser implements AppendParser {
       return out;
     }
     const buf = this.buf.length === 0 ? bytes : Buffer.concat([this.buf, bytes]);
-    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    let pos = 0;
     if (this.base === 0 && this.message === 0) {
       if (buf.length < 6) {
         this.buf = Uint8Array.from(buf);
@@ -69,17 +63,32 @@ export class ArrowIpcParser implements AppendParser {
       }
       if (FILE_MAGIC.every((b, i) => buf[i] === b)) return this.pushFile(buf, out);
     }
-    while (!this.ended && buf.length - pos >= 4) {
+    const pos = this.readMessages(buf, 0, buf.length, out);
+    this.base += pos;
+    this.buf = pos >= buf.length ? new Uint8Array(0) : Uint8Array.from(buf.subarray(pos));
+    return out;
+  }
+
+  /**
+   * Frames and handles the complete messages in `buf[start, end)`; returns where the first
+   * incomplete one starts (or `end`). Each message's metadata is vetted by @losskit/stream's
+   * `vetArrowIpcMessage` before Arrow decodes it: apache-arrow 21 builds as many objects as a
+   * flatbuffer vector claims, so a flipped length would otherwise exhaust the heap.
+   */
+  private readMessages(buf: Uint8Array, start: number, end: number, out: ParseOutput): number {
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let pos = start;
+    while (!this.ended && end - pos >= 4) {
       let prefix = 4;
       let metaLength = view.getInt32(pos, true);
       if (view.getUint32(pos, true) === CONTINUATION) {
-        if (buf.length - pos < 8) break;
+        if (end - pos < 8) break;
         prefix = 8;
         metaLength = view.getInt32(pos + 4, true);
       }
       if (metaLength === 0) {
         this.ended = true; // end-of-stream marker (a file's footer follows it)
-        pos = buf.length;
+        pos = end;
         break;
       }
       if (metaLength < 0 || metaLength > MAX_METADATA) {
@@ -88,61 +97,82 @@ export class ArrowIpcParser implements AppendParser {
           message: `corrupt Arrow IPC message length ${metaLength}; the rest of the file is ignored`,
         });
         this.ended = true;
-        pos = buf.length;
+        pos = end;
         break;
       }
-      if (buf.length - pos < prefix + metaLength) break;
-      let message: Message;
-      try {
-        const meta = buf.subarray(pos + prefix, pos + prefix + metaLength);
-        message = guarded(() => {
-          const m = Message.decode(meta);
-          void m.bodyLength;
-          return m;
-        }, this.decodeTimeoutMs);
-      } catch (e) {
+      if (end - pos < prefix + metaLength) break;
+      const meta = buf.subarray(pos + prefix, pos + prefix + metaLength);
+      const vet = vetArrowIpcMessage(meta);
+      let message: Message | null = null;
+      let why = vet.problem;
+      if (why === null) {
+        try {
+          message = Message.decode(meta);
+        } catch (e) {
+          why = (e as Error).message;
+        }
+      }
+      if (message === null) {
         out.problems.push({
           where: `byte ${this.base + pos}`,
-          message: `corrupt Arrow IPC message (${(e as Error).message}); the rest of the file is ignored`,
+          message: `corrupt Arrow IPC message (${why}); the rest of the file is ignored`,
         });
         this.ended = true;
-        pos = buf.length;
+        pos = end;
         break;
       }
-      const total = prefix + metaLength + Number(message.bodyLength);
-      if (buf.length - pos < total) break; // partial message: wait
-      const bytesOfMessage = buf.subarray(pos, pos + total);
-      this.handle(message, bytesOfMessage, pos, out);
+      const total = prefix + metaLength + vet.bodyLength;
+      if (end - pos < total) break; // partial message: wait
+      this.handle(message, buf.subarray(pos, pos + total), pos, out);
       this.message++;
       pos += total;
     }
-    this.base += pos;
-    this.buf = pos >= buf.length ? new Uint8Array(0) : Uint8Array.from(buf.subarray(pos));
-    return out;
+    return pos;
   }
 
   /**
-   * The IPC file format (`ARROW1` magic) keeps its schema in the footer, so it is read whole once
-   * it is complete (ends with the magic again); it is not a format for logs that grow.
+   * The IPC file format (`ARROW1` magic) is read once it is complete (ends with the magic again);
+   * it is not a format for logs that grow. Its messages (schema, dictionaries, batches) sit
+   * between the 8 bytes of magic and padding and the footer, framed as in the stream format, so
+   * they go through the same framing and checks; the footer only indexes them.
    */
   private pushFile(buf: Uint8Array, out: ParseOutput): ParseOutput {
     const n = buf.length;
-    const complete = n >= 12 && FILE_MAGIC.every((b, i) => buf[n - 6 + i] === b);
+    const complete = n >= 18 && FILE_MAGIC.every((b, i) => buf[n - 6 + i] === b);
     if (!complete) {
       this.buf = Uint8Array.from(buf);
       return out;
     }
-    let batches: RecordBatch[];
-    try {
-      batches = guarded(() => RecordBatchReader.from(buf).readAll(), this.decodeTimeoutMs);
-    } catch (e) {
-      out.problems.push({ message: `unreadable Arrow IPC file (${(e as Error).message})` });
-      batches = [];
+    const footerLength = new DataView(buf.buffer, buf.byteOffset, n).getInt32(n - 10, true);
+    const footerStart = n - 10 - footerLength;
+    const footerProblem =
+      footerLength > 0 && footerStart >= 8
+        ? vetArrowIpcFooter(buf.subarray(footerStart, n - 10))
+        : `footer length ${footerLength}`;
+    let schema: Schema | null = null;
+    if (footerProblem === null) {
+      try {
+        const reader = RecordBatchReader.from(buf);
+        reader.open();
+        schema = reader.schema;
+      } catch (e) {
+        out.problems.push({ message: `unreadable Arrow IPC file (${(e as Error).message})` });
+      }
+    } else {
+      out.problems.push({ message: `unreadable Arrow IPC file (${footerProblem})` });
     }
-    for (const batch of batches) {
-      const r = this.sampler(batch, this.batchIndex++);
-      out.samples.push(...r.samples);
-      out.problems.push(...r.problems);
+    if (schema !== null) {
+      // Writers need not repeat the schema before the first batch (apache-arrow's JS writer
+      // keeps it in the footer only): frame the footer's schema as a message for the decoder.
+      this.schema = schemaMessage(schema);
+      this.schemaFromFooter = true;
+      const pos = this.readMessages(buf, 8, footerStart, out);
+      if (!this.ended && pos < footerStart) {
+        out.problems.push({
+          where: `byte ${pos}`,
+          message: 'an Arrow IPC message runs into the file’s footer; the rest is ignored',
+        });
+      }
     }
     this.ended = true;
     this.base += n;
@@ -153,13 +183,14 @@ export class ArrowIpcParser implements AppendParser {
   private handle(message: Message, bytes: Uint8Array, pos: number, out: ParseOutput): void {
     switch (message.headerType) {
       case MessageHeader.Schema:
-        if (this.schema) {
+        if (this.schema && !this.schemaFromFooter) {
           out.problems.push({
             where: `byte ${this.base + pos}`,
             message: 'a second schema in the stream; reading on with the new schema',
           });
         }
         this.schema = Uint8Array.from(bytes);
+        this.schemaFromFooter = false;
         this.dictionaries = [];
         return;
       case MessageHeader.DictionaryBatch:
@@ -176,7 +207,7 @@ export class ArrowIpcParser implements AppendParser {
         let batches: RecordBatch[];
         try {
           const all = Buffer.concat([this.schema, ...this.dictionaries, bytes, EOS]);
-          batches = guarded(() => RecordBatchReader.from(all).readAll(), this.decodeTimeoutMs);
+          batches = RecordBatchReader.from(all).readAll();
         } catch (e) {
           out.problems.push({
             where: `batch ${this.batchIndex} (byte ${this.base + pos})`,
@@ -207,22 +238,16 @@ export class ArrowIpcParser implements AppendParser {
   }
 }
 
-/**
- * Corrupt flatbuffer metadata can send apache-arrow's decoder into a loop over billions of
- * entries (a field count or a name length flipped), which would freeze the whole monitor. Decoding
- * runs under a vm watchdog that terminates it after `ms` (about 0.2 ms of overhead per batch).
- */
-const DECODE_TIMEOUT_MS = 5000;
-const guardContext = vm.createContext({ run: null as null | (() => unknown) });
-const guardScript = new vm.Script('run()');
-
-function guarded<T>(fn: () => T, ms: number): T {
-  guardContext.run = fn;
-  try {
-    return guardScript.runInContext(guardContext, { timeout: ms }) as T;
-  } finally {
-    guardContext.run = null;
-  }
+/** A schema as an IPC stream message: continuation marker, padded length, flatbuffer. */
+function schemaMessage(schema: Schema): Uint8Array {
+  const meta = Message.encode(Message.from(schema));
+  const padded = (meta.length + 7) & ~7;
+  const out = new Uint8Array(8 + padded);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, CONTINUATION, true);
+  view.setInt32(4, padded, true);
+  out.set(meta, 8);
+  return out;
 }
 
 /** Whether the numbers of a column's buffers hold `length` values (a corrupt length does not). */

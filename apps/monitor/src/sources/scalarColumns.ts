@@ -37,6 +37,12 @@ export function scalarColumns(): BatchSampler {
     const columns = batch.schema.fields
       .filter((f) => !skip.has(f.name) && (DataType.isInt(f.type) || DataType.isFloat(f.type)))
       .map((f) => ({ name: f.name, vector: batch.getChild(f.name)! }));
+    if (columns.length === 0) {
+      // Nothing to show; and the row loop is not run for a batch whose length only its
+      // (possibly corrupt) metadata vouches for: no column's buffers back it.
+      rowOffset += batch.numRows;
+      return { samples, problems: [] };
+    }
     for (let i = 0; i < batch.numRows; i++) {
       const s = step?.isValid(i) ? columnNumber(step.get(i)) : rowOffset + i;
       const t = time?.isValid(i) ? toSeconds(columnNumber(time.get(i))) : now;

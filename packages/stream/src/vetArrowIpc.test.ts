@@ -1,8 +1,8 @@
 import { Message, MessageHeader } from 'apache-arrow';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ceBatch, streamBytes } from '../test/arrowBatches.js';
-import { vetArrowIpcMessage } from './index.js';
+import { ceBatch, fileBytes, streamBytes } from '../test/arrowBatches.js';
+import { vetArrowIpcFooter, vetArrowIpcMessage } from './index.js';
 
 /** The metadata flatbuffers of a real IPC stream, with where each starts in the bytes. */
 function messages(bytes: Uint8Array): { at: number; meta: Uint8Array }[] {
@@ -64,6 +64,33 @@ describe('vetArrowIpcMessage', () => {
         const v = vetArrowIpcMessage(bytes);
         expect(v.problem === null || typeof v.problem === 'string').toBe(true);
         expect(Number.isSafeInteger(v.bodyLength) && v.bodyLength >= 0).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('vetArrowIpcFooter', () => {
+  const file = fileBytes([ceBatch(20, 4, 1), ceBatch(20, 4, 2)]);
+  const n = file.length;
+  const footerLength = new DataView(file.buffer, file.byteOffset).getInt32(n - 10, true);
+  const footer = file.subarray(n - 10 - footerLength, n - 10);
+
+  it('passes a real footer and reports a flipped vector length in it', () => {
+    expect(vetArrowIpcFooter(footer)).toBeNull();
+    const problems = [...Array(footer.length).keys()].map((i) => {
+      const bad = Uint8Array.from(footer);
+      bad[i] ^= 0x40;
+      return vetArrowIpcFooter(bad);
+    });
+    expect(problems.some((p) => /claims \d+ entries/.test(p ?? ''))).toBe(true);
+  });
+
+  it('never throws on arbitrary bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (bytes) => {
+        const p = vetArrowIpcFooter(bytes);
+        expect(p === null || typeof p === 'string').toBe(true);
       }),
       { numRuns: 300 },
     );
