@@ -158,6 +158,97 @@ describe('accuracy', () => {
     expect(() => accuracy(x, ['a', 'b'] as never)).toThrow(LossTypeError);
   });
 
+  it('matches a branchy reference on every array type, with NaN, ties, ignored and bad indices', () => {
+    // The row loops count ranks without branches, one copy per score array type; each must
+    // agree with the plain definition: fewer than k scores strictly above the target's, NaN
+    // anywhere in the row (the target's own included) making it NaN.
+    const refRow = (x: ArrayLike<number>, base: number, cols: number, c: number, k: number) => {
+      let above = 0;
+      let nan = false;
+      for (let j = 0; j < cols; j++) {
+        const v = x[base + j];
+        if (Number.isNaN(v)) nan = true;
+        else if (v > x[base + c]) above++;
+      }
+      return nan || Number.isNaN(x[base + c]) ? Number.NaN : above < k ? 1 : 0;
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 1, max: 7 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(-100, 1),
+        fc.constantFrom('f32', 'f64', 'array'),
+        fc.constantFrom('i32', 'array', 'big'),
+        fc.constantFrom('none', 'mean', 'sum'),
+        (rows, cols, seed, ii, xt, yt, reduction) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          const pool = [
+            0,
+            -0,
+            1,
+            -1,
+            Number.POSITIVE_INFINITY,
+            Number.NEGATIVE_INFINITY,
+            Number.NaN,
+          ];
+          const xs = Array.from({ length: rows * cols }, () =>
+            rnd() < 0.1 ? pool[Math.floor(rnd() * pool.length)] : Math.floor(rnd() * 5) - 2,
+          );
+          const ys = Array.from({ length: rows }, () =>
+            rnd() < 0.1 ? ii : Math.floor(rnd() * cols),
+          );
+          const k = 1 + Math.floor(rnd() * cols);
+          const x =
+            xt === 'f32' ? Float32Array.from(xs) : xt === 'f64' ? Float64Array.from(xs) : xs;
+          const y =
+            yt === 'i32'
+              ? Int32Array.from(ys)
+              : yt === 'big'
+                ? BigInt64Array.from(ys.map(BigInt))
+                : ys;
+          const r = accuracy({ data: x, shape: [rows, cols] }, y, {
+            k,
+            ignoreIndex: ii,
+            reduction: reduction as 'none',
+          });
+          let correct = 0;
+          let counted = 0;
+          for (let n = 0; n < rows; n++) {
+            const c = ys[n];
+            const v = c === ii ? 0 : refRow(x, n * cols, cols, c, k);
+            if (c !== ii) {
+              correct += v;
+              counted++;
+            }
+            if (reduction === 'none') expect(Object.is(r.value[n], v)).toBe(true);
+          }
+          expect(Object.is(r.sumValue, correct)).toBe(true);
+          expect(r.sumDenominator).toBe(counted);
+          expect(r.ignored).toBe(rows - counted);
+          if (rows > 0) {
+            const at = Math.floor(rnd() * rows);
+            const bad = ys.slice();
+            bad[at] = rnd() < 0.5 ? -1 : cols;
+            if (bad[at] === ii) bad[at] = cols + 1;
+            expect(() =>
+              accuracy({ data: x, shape: [rows, cols] }, bad, {
+                k,
+                ignoreIndex: ii,
+                reduction: reduction as 'none',
+              }),
+            ).toThrow(`accuracy: target[${at}] = ${bad[at]} is outside [0, ${cols})`);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('is a metric: no gradient', () => {
     expect(accuracyInfo.gradient).toBeUndefined();
     expect(accuracyInfo.inputs.every((i) => !i.differentiable)).toBe(true);

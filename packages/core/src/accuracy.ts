@@ -1,6 +1,6 @@
 import { LossOptionError } from './errors.js';
 import { integerOption, optionsArg } from './internal/args.js';
-import { indexedRows } from './internal/classification.js';
+import { cwRows, cwTargetError } from './internal/cwRows.js';
 import { finish, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
@@ -44,7 +44,8 @@ export function accuracy<R extends Reduction = 'mean'>(
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const ignoreIndex = integerOption(fn, 'ignoreIndex', o.ignoreIndex, -100);
   const k = integerOption(fn, 'k', o.k, 1);
-  const { x, rows, cols, y } = indexedRows(fn, input, target, ignoreIndex);
+  // Types and shapes only: the row loops check each index against [0, C) themselves.
+  const { x, rows, cols, y } = cwRows(fn, input, target);
   if (k < 1 || k > cols) {
     throw new LossOptionError(
       fn,
@@ -53,8 +54,38 @@ export function accuracy<R extends Reduction = 'mean'>(
     );
   }
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  const correct =
+    x instanceof Float32Array
+      ? rowsF32(fn, x, y, rows, cols, k, ignoreIndex, out)
+      : x instanceof Float64Array
+        ? rowsF64(fn, x, y, rows, cols, k, ignoreIndex, out)
+        : rowsAny(fn, x, y, rows, cols, k, ignoreIndex, out);
+  const ignored = rowsIgnored;
+  // Counts of 0/1 are exact in float64 up to 2^53: no compensation needed.
+  return finish(reduction, out, correct, rows - ignored, rows, rows, ignored);
+}
+
+// The row loops: three identical copies for Float32Array, Float64Array and other scores, so each
+// sees one array type (a shared body makes V8's element access polymorphic); keep them
+// identical. A row's rank is counted without a branch per score (`above += [v > x_y]`: on random
+// scores that comparison is a coin flip, and a branch on it mispredicts half the time), and
+// `notAbove` counts v ≤ x_y, so that a NaN score (x_y included) shows as a missing count and
+// makes the row NaN. Each also counts the
+// ignored rows (left in `rowsIgnored`) and throws for an index outside [0, C).
+/** Ignored rows counted by the last rows* call. */
+let rowsIgnored = 0;
+
+function rowsF32(
+  fn: string,
+  x: Float32Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  k: number,
+  ignoreIndex: number,
+  out: Float64Array | null,
+): number {
   let correct = 0;
-  let counted = 0;
   let ignored = 0;
   for (let n = 0; n < rows; n++) {
     const c = y[n];
@@ -63,23 +94,99 @@ export function accuracy<R extends Reduction = 'mean'>(
       if (out !== null) out[n] = 0;
       continue;
     }
+    if (!(c >= 0 && c < cols)) throw cwTargetError(fn, n, c, cols);
     const base = n * cols;
     const xc = x[base + c];
-    // The target's rank: how many classes score strictly higher than it.
     let above = 0;
-    let nan = Number.isNaN(xc);
-    for (let j = 0; j < cols; j++) {
-      const v = x[base + j];
-      if (v > xc) above++;
-      else if (Number.isNaN(v)) nan = true;
+    let notAbove = 0;
+    for (let j = base; j < base + cols; j++) {
+      const v = x[j];
+      above += Number(v > xc);
+      notAbove += Number(v <= xc);
     }
-    const v = nan ? Number.NaN : above < k ? 1 : 0;
-    counted++;
+    // Without NaN exactly one of v > x_y, v ≤ x_y holds per score; a NaN (x_y's too) fails both.
+    const v = above + notAbove !== cols ? Number.NaN : Number(above < k);
     correct += v;
     if (out !== null) out[n] = v;
   }
-  // Counts of 0/1 are exact in float64 up to 2^53: no compensation needed.
-  return finish(reduction, out, correct, counted, rows, rows, ignored);
+  rowsIgnored = ignored;
+  return correct;
+}
+
+function rowsF64(
+  fn: string,
+  x: Float64Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  k: number,
+  ignoreIndex: number,
+  out: Float64Array | null,
+): number {
+  let correct = 0;
+  let ignored = 0;
+  for (let n = 0; n < rows; n++) {
+    const c = y[n];
+    if (c === ignoreIndex) {
+      ignored++;
+      if (out !== null) out[n] = 0;
+      continue;
+    }
+    if (!(c >= 0 && c < cols)) throw cwTargetError(fn, n, c, cols);
+    const base = n * cols;
+    const xc = x[base + c];
+    let above = 0;
+    let notAbove = 0;
+    for (let j = base; j < base + cols; j++) {
+      const v = x[j];
+      above += Number(v > xc);
+      notAbove += Number(v <= xc);
+    }
+    // Without NaN exactly one of v > x_y, v ≤ x_y holds per score; a NaN (x_y's too) fails both.
+    const v = above + notAbove !== cols ? Number.NaN : Number(above < k);
+    correct += v;
+    if (out !== null) out[n] = v;
+  }
+  rowsIgnored = ignored;
+  return correct;
+}
+
+function rowsAny(
+  fn: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  k: number,
+  ignoreIndex: number,
+  out: Float64Array | null,
+): number {
+  let correct = 0;
+  let ignored = 0;
+  for (let n = 0; n < rows; n++) {
+    const c = y[n];
+    if (c === ignoreIndex) {
+      ignored++;
+      if (out !== null) out[n] = 0;
+      continue;
+    }
+    if (!(c >= 0 && c < cols)) throw cwTargetError(fn, n, c, cols);
+    const base = n * cols;
+    const xc = x[base + c];
+    let above = 0;
+    let notAbove = 0;
+    for (let j = base; j < base + cols; j++) {
+      const v = x[j];
+      above += Number(v > xc);
+      notAbove += Number(v <= xc);
+    }
+    // Without NaN exactly one of v > x_y, v ≤ x_y holds per score; a NaN (x_y's too) fails both.
+    const v = above + notAbove !== cols ? Number.NaN : Number(above < k);
+    correct += v;
+    if (out !== null) out[n] = v;
+  }
+  rowsIgnored = ignored;
+  return correct;
 }
 
 /** {@link accuracy} for generic callers (a metric: no gradient). */
