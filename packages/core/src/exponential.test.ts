@@ -114,3 +114,79 @@ describe('exponential', () => {
     expectBlockedSumsMatch(exponential, ref, x, y, opts, Number.POSITIVE_INFINITY); // y = −1 there: exp(+∞) = ∞
   });
 });
+
+describe('exponentialGrad fast loops', () => {
+  // The loops without gradOutput inline expTable's method (≤ 5.5u for |y·f| ≤ 32) and hand labels
+  // other than ±1 and exponents beyond ±32 back to expTable (≤ 4.5u, fastExp's 3.2 ulp beyond);
+  // one more rounding for the scale: within 6.5u of −y·k·e^(−y·f). Against Math.exp (≤ 1 ulp =
+  // 2u off itself) the difference is ≤ 8.5u; the test allows 9u.
+  const u = 2 ** -53;
+  const check = (
+    got: ArrayLike<number>,
+    f: ArrayLike<number>,
+    t: ArrayLike<number>,
+    k: (i: number) => number,
+  ) => {
+    for (let i = 0; i < f.length; i++) {
+      const want = -t[i] * k(i) * Math.exp(-t[i] * f[i]);
+      const ok = Object.is(got[i], want) || Math.abs(got[i] - want) <= 9 * u * Math.abs(want);
+      if (!ok) expect([i, f[i], t[i], got[i]]).toEqual([i, f[i], t[i], want]);
+    }
+  };
+
+  it('are within 9u of −y·k·Math.exp(−y·f) over the whole table range and beyond, every array type', () => {
+    // f sweeps [−40, 40] on a fine grid (every table interval, both ends of each, and the ranges
+    // past ±32 that go to expTable), plus ±0, ±∞, NaN, overflow and underflow.
+    const grid = Array.from({ length: 80 * 256 + 1 }, (_, i) => -40 + i / 256);
+    const f64 = Float64Array.from([
+      ...grid,
+      ...grid.map((v) => v + 1 / 97),
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      Number.NaN,
+      709,
+      710,
+      -745,
+      -746,
+      1e308,
+    ]);
+    const n = f64.length;
+    const t64 = Float64Array.from({ length: n }, (_, i) => ((i * 7) % 3 === 0 ? -1 : 1));
+    const per = Float64Array.from({ length: n }, (_, i) => 0.5 + ((i * 13) % 7));
+    const types: [ArrayLike<number>, ArrayLike<number>][] = [
+      [f64, t64],
+      [Float32Array.from(f64), Float32Array.from(t64)],
+      [Array.from(f64), Array.from(t64)],
+      [Float32Array.from(f64), t64],
+    ];
+    for (const [f, t] of types) {
+      const a = f as number[];
+      const b = t as number[];
+      check(exponentialGrad(a, b).input, f, t, () => 1 / n);
+      check(exponentialGrad(a, b, { reduction: 'sum' }).input, f, t, () => 1);
+      const out = new Float64Array(n).fill(12345);
+      check(exponentialGrad(a, b, { reduction: 'none', out: { input: out } }).input, f, t, () => 1);
+      check(
+        exponentialGrad(a, b, { reduction: 'none', gradOutput: per }).input,
+        f,
+        t,
+        (i) => per[i],
+      );
+    }
+  });
+
+  it('propagate a NaN label and reject any other at its index, past the fast elements', () => {
+    const f = Float32Array.from({ length: 20 }, (_, i) => i / 4 - 2);
+    const t = Float32Array.from({ length: 20 }, (_, i) => (i % 2 ? 1 : -1));
+    t[13] = Number.NaN;
+    const g = exponentialGrad(f, t, { reduction: 'sum' }).input;
+    expect(g[13]).toBeNaN();
+    // t = −1 at even i: ∂/∂f = e^f.
+    for (const i of [12, 14]) expect(Math.abs(g[i] / Math.exp(f[i]) - 1)).toBeLessThan(1e-15);
+    t[17] = 0.5;
+    expect(() => exponentialGrad(f, t)).toThrow('exponentialGrad: target[17] = 0.5 is not -1 or 1');
+    expect(() => exponentialGrad(Array.from(f), Array.from(t))).toThrow('target[17] = 0.5');
+  });
+});
