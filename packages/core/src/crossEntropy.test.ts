@@ -8,6 +8,7 @@ import {
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { finiteDifference, matrix, splitPoints, worstRatio } from '../test/helpers.js';
+import { LSE_SIMD_MIN_COLS } from './internal/lseRows.js';
 
 const labelsFor = (rows: number, cols: number) =>
   fc
@@ -225,15 +226,18 @@ describe('crossEntropy fast paths (issue 6)', () => {
       expect(Math.abs(r.value - want)).toBeLessThanOrEqual(1e-13 * Math.abs(want));
       const none = crossEntropy({ data: x, shape: [rows, cols] }, y, { reduction: 'none' });
       expect(Math.abs(fsum(Array.from(none.value)) - want)).toBeLessThanOrEqual(1e-13 * want);
-      // Same answer from float64 and number[] copies of the same logits.
+      // Same answer from float64 and number[] copies of the same logits (the same JavaScript
+      // loops), except for wide float32 rows, which take the SIMD row sums (internal/lseRows.ts):
+      // there, the same within both paths' bounds.
       const f64 = crossEntropy({ data: Float64Array.from(x), shape: [rows, cols] }, y, {
         reduction: 'sum',
       });
-      expect(f64.value).toBe(r.value);
       const arr = crossEntropy({ data: Array.from(x), shape: [rows, cols] }, Array.from(y), {
         reduction: 'sum',
       });
-      expect(arr.value).toBe(r.value);
+      expect(arr.value).toBe(f64.value);
+      if (cols < LSE_SIMD_MIN_COLS) expect(f64.value).toBe(r.value);
+      else expect(Math.abs(f64.value - r.value)).toBeLessThanOrEqual(1e-13 * Math.abs(want));
     }
   });
 
@@ -257,6 +261,62 @@ describe('crossEntropy fast paths (issue 6)', () => {
     const per = reference(x, y, cols).filter((_, n) => n % 4 !== 0);
     expect(m.ignored).toBe(rows / 4);
     expect(Math.abs(m.value - fsum(per) / per.length)).toBeLessThanOrEqual(1e-13 * m.value);
+  });
+
+  it('wide float32 rows (the SIMD row sums): every reduction, ignored rows, ±∞ and NaN rows', () => {
+    // 2049 columns (not a multiple of 4: padded lanes), 70 rows (two kernel calls); the fused
+    // path ('mean', 'sum') takes the SIMD sums, 'none' and the options the JavaScript loops.
+    const rows = 70;
+    const cols = 2 * LSE_SIMD_MIN_COLS + 1;
+    const { x, y } = data(rows, cols, 30, 11);
+    const t = Int32Array.from(y, (v, n) => (n % 9 === 4 ? -100 : v));
+    const per = reference(
+      x,
+      t.map((v) => Math.max(v, 0)),
+      cols,
+    );
+    const kept = per.filter((_, n) => t[n] !== -100);
+    const want = fsum(kept);
+    const input = { data: x, shape: [rows, cols] };
+    const sum = crossEntropy(input, t, { reduction: 'sum' });
+    expect(Math.abs(sum.value - want)).toBeLessThanOrEqual(1e-13 * want);
+    expect([sum.ignored, sum.sumDenominator, sum.rows]).toEqual([8, rows - 8, rows]);
+    const mean = crossEntropy(input, t);
+    expect(Math.abs(mean.value - want / kept.length)).toBeLessThanOrEqual(1e-13 * mean.value);
+    const none = crossEntropy(input, t, { reduction: 'none' });
+    expect(Math.abs(fsum(Array.from(none.value)) - want)).toBeLessThanOrEqual(1e-13 * want);
+    // Splitting the rows adds up to the whole (each part through the same path).
+    const a = crossEntropy(
+      { data: x.subarray(0, 33 * cols), shape: [33, cols] },
+      t.subarray(0, 33),
+      {
+        reduction: 'sum',
+      },
+    );
+    const b = crossEntropy({ data: x.subarray(33 * cols), shape: [37, cols] }, t.subarray(33), {
+      reduction: 'sum',
+    });
+    expect(Math.abs(a.sumValue + b.sumValue - sum.sumValue)).toBeLessThanOrEqual(1e-13 * want);
+    // Non-finite rows: a +∞ logit off the target gives +∞; a NaN logit gives NaN; a −∞ logit
+    // off the target is a 0 term.
+    const bad = Float32Array.from(x);
+    const row = (n: number, j: number) => n * cols + j;
+    const off = (n: number) => (t[n] + 1) % cols;
+    bad[row(5, off(5))] = Number.NEGATIVE_INFINITY;
+    const neg = crossEntropy({ data: bad, shape: [rows, cols] }, t, { reduction: 'sum' });
+    const perNeg = reference(
+      bad,
+      t.map((v) => Math.max(v, 0)),
+      cols,
+    );
+    const wantNeg = fsum(perNeg.filter((_, n) => t[n] !== -100));
+    expect(Math.abs(neg.value - wantNeg)).toBeLessThanOrEqual(1e-13 * wantNeg);
+    bad[row(6, off(6))] = Number.POSITIVE_INFINITY;
+    expect(crossEntropy({ data: bad, shape: [rows, cols] }, t).value).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    bad[row(7, off(7))] = Number.NaN;
+    expect(crossEntropy({ data: bad, shape: [rows, cols] }, t).value).toBeNaN();
   });
 
   it('gives the gradient softmax − onehot with one exp per logit, NaN where PyTorch has it', () => {

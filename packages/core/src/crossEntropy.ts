@@ -12,6 +12,7 @@ import {
   unwrap,
   vectorOption,
 } from './internal/args.js';
+import { crossEntropyIndexRowsSimd } from './internal/lseRows.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import {
   crossEntropyIndexRows,
@@ -156,9 +157,16 @@ export function crossEntropy<R extends Reduction = 'mean'>(
   let ignored = 0;
   if (p.index !== null && w === undefined && eps === 0 && out === null) {
     // The common case, unweighted index targets, in one fused pass (one exp per logit, one log
-    // per run of rows; see internal/softmaxRows.ts).
+    // per run of rows; see internal/softmaxRows.ts). Wide float32 rows (a vocabulary) take the
+    // WebAssembly SIMD row sums where the runtime has them (internal/lseRows.ts).
     const acc = new Float64Array(3);
-    crossEntropyIndexRows(x, p.index, 0, rows, cols, p.ignoreIndex, acc);
+    if (
+      !(
+        x instanceof Float32Array &&
+        crossEntropyIndexRowsSimd(x, p.index, 0, rows, cols, p.ignoreIndex, acc)
+      )
+    )
+      crossEntropyIndexRows(x, p.index, 0, rows, cols, p.ignoreIndex, acc);
     s = acc[0];
     c = acc[1];
     ignored = acc[2];

@@ -35,8 +35,8 @@ import {
 // NaN anywhere NaN. softmaxRows.test.ts sweeps v over the whole range through these loops.
 const SHIFT_LIMIT = 2 ** 100;
 
-/** Classic max-shifted log-sum-exp of one row (the rare fallback). */
-function exactLse(x: ArrayLike<number>, b: number, cols: number): number {
+/** Classic max-shifted log-sum-exp of one row (the rare fallback; also lseRows.ts's). */
+export function exactLse(x: ArrayLike<number>, b: number, cols: number): number {
   let m = Number.NEGATIVE_INFINITY;
   for (let j = 0; j < cols; j++) {
     const v = x[b + j];

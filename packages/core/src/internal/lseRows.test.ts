@@ -1,0 +1,255 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import wabtInit from 'wabt';
+import { seededRandom } from '../../test/helpers.js';
+import {
+  crossEntropyIndexRowsSimd,
+  LSE_SIMD_MIN_COLS,
+  lseSimdAvailable,
+  lseSimdTable,
+  rowShiftedSumsSimd,
+} from './lseRows.js';
+import { LSE_SIMD_WASM } from './lseSimdBytes.js';
+import { crossEntropyIndexRows } from './softmaxRows.js';
+
+const U = 2 ** -53;
+/** lseRows.ts: each term ≤ 5.4u, the blocked sum (≤ 128 per lane and block) ≤ (128 + ⌈C/256⌉)u. */
+const sumBound = (cols: number) => (5.4 + 128 + Math.ceil(cols / 256)) * U;
+/** The reference's own error: Math.exp < 1 ulp per term, Neumaier ≤ 2u. */
+const REF = 4 * U;
+
+/** Max-shifted exp-sum with Math.exp and Neumaier summation: m and S, lse = m + log S. */
+function refSums(x: ArrayLike<number>, b: number, cols: number): { m: number; s: number } {
+  let m = Number.NEGATIVE_INFINITY;
+  for (let j = 0; j < cols; j++) if (x[b + j] > m) m = x[b + j];
+  let s = 0;
+  let c = 0;
+  for (let j = 0; j < cols; j++) {
+    const v = Math.exp(x[b + j] - m);
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return { m, s: s + c };
+}
+
+function simdSums(x: Float32Array, rows: number, cols: number) {
+  const shift = new Float64Array(rows);
+  const sums = new Float64Array(rows);
+  expect(rowShiftedSumsSimd(x, 0, rows, cols, shift, sums)).toBe(true);
+  return { shift, sums };
+}
+
+/** Float32 logits N(0, σ²), seeded. */
+function normal(n: number, sigma: number, seed: number): Float32Array {
+  const rnd = seededRandom(seed);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    x[i] = sigma * Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  }
+  return x;
+}
+
+describe('lseRows (WebAssembly SIMD row log-sum-exp)', () => {
+  it('commits the bytes wabt 1.0.39 makes of lseSimd.wat', async () => {
+    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
+    const wat = readFileSync(new URL('./lseSimd.wat', import.meta.url));
+    const wabt = await wabtInit();
+    const module = wabt.parseWat('lseSimd.wat', wat, { simd: true });
+    module.validate();
+    const bytes = module.toBinary({}).buffer;
+    module.destroy();
+    expect(Buffer.from(bytes).toString('base64')).toBe(LSE_SIMD_WASM);
+  });
+
+  it('runs here (Node 20 has WebAssembly SIMD)', () => {
+    expect(lseSimdAvailable()).toBe(true);
+  });
+
+  it('has a table T[i] within 1 ulp of 2^(i/256), checked in exact integer arithmetic', () => {
+    // T = M·2⁻⁵² with M an integer in [2⁵², 2⁵³); |T − 2^(i/256)| < 1 ulp = 2⁻⁵² ⇔
+    // (M − 1)²⁵⁶ < 2^(i + 52·256) < (M + 1)²⁵⁶.
+    const t = lseSimdTable()!;
+    expect(t).toHaveLength(256);
+    expect(t[0]).toBe(1);
+    for (let i = 0; i < 256; i++) {
+      const mant = BigInt(t[i] * 2 ** 52);
+      expect(Number(mant)).toBe(t[i] * 2 ** 52); // T ∈ [1, 2): M is exact
+      const target = 1n << BigInt(i + 52 * 256);
+      expect((mant - 1n) ** 256n < target && target < (mant + 1n) ** 256n).toBe(true);
+    }
+  });
+
+  it('computes exp(v) near the maximum to ~u: rows [0, v, −1000, …] over v ∈ [−1, 0]', () => {
+    // S = 1 + exp(v) + 1022 clamped terms (≤ 1.02e−304 each, invisible beside 1); the exp
+    // bound 5.4u·e^v, the two roundings of the lane and row sums (≤ 2·2u) and Math.exp's ulp.
+    const cols = LSE_SIMD_MIN_COLS;
+    const rows = 4001;
+    const x = new Float32Array(rows * cols).fill(-1000);
+    for (let n = 0; n < rows; n++) {
+      x[n * cols] = 0;
+      x[n * cols + 1] = Math.fround(-n / (rows - 1));
+    }
+    const { shift, sums } = simdSums(x, rows, cols);
+    for (let n = 0; n < rows; n++) {
+      const e = Math.exp(x[n * cols + 1]);
+      expect(shift[n]).toBe(0);
+      expect(Math.abs(sums[n] - (1 + e))).toBeLessThanOrEqual(5.4 * U * e + 4 * U + 2 * U * e);
+    }
+  });
+
+  it('sums every argument range within the bound: rows [0, v₀ − jδ …] down to −745 and beyond', () => {
+    // Each row: the maximum 0 and 1023 logits v₀ − jδ, so S = 1 + Σ exp(v₀ − jδ) goes through
+    // every table index and exponent; terms below −700 are clamped (≤ 1.02e−304 each).
+    const cols = 1024;
+    const starts = [-1e-6, -0.01, -0.7, -3, -20, -100, -300, -600, -699, -705, -740, -800];
+    const steps = [1e-7, 1e-4, 3e-3, 0.05, 1.1];
+    const rows = starts.length * steps.length;
+    const x = new Float32Array(rows * cols);
+    let n = 0;
+    for (const v0 of starts) {
+      for (const d of steps) {
+        x[n * cols] = 0;
+        for (let j = 1; j < cols; j++) x[n * cols + j] = Math.fround(v0 - (j - 1) * d);
+        n++;
+      }
+    }
+    const { shift, sums } = simdSums(x, rows, cols);
+    for (let r = 0; r < rows; r++) {
+      const ref = refSums(x, r * cols, cols);
+      expect(shift[r]).toBe(ref.m);
+      expect(Math.abs(sums[r] - ref.s)).toBeLessThanOrEqual(
+        (sumBound(cols) + REF) * ref.s + cols * 1.02e-304,
+      );
+    }
+  });
+
+  it('matches the Math.exp reference on random rows of many widths (padding, chunks, growth)', () => {
+    // 1025–1027: −∞ padding of the last 4 lanes; 32000: a vocabulary, several rows per chunk;
+    // 140001: wider than a chunk (one row per call, the memory grows).
+    for (const [cols, rows, sigma] of [
+      [1024, 70, 2],
+      [1025, 9, 1],
+      [1026, 9, 30],
+      [1027, 9, 0.01],
+      [32000, 6, 2],
+      [140001, 2, 5],
+    ]) {
+      const x = normal(rows * cols, sigma, cols);
+      const { shift, sums } = simdSums(x, rows, cols);
+      for (let r = 0; r < rows; r++) {
+        const ref = refSums(x, r * cols, cols);
+        expect(shift[r]).toBe(ref.m);
+        expect(Math.abs(sums[r] / ref.s - 1)).toBeLessThanOrEqual(sumBound(cols) + REF);
+        expect(sums[r]).toBeGreaterThanOrEqual(1);
+      }
+    }
+  });
+
+  it('gives exact sums for ties, zeros, huge and tiny logits', () => {
+    const cols = 1030;
+    const rows: number[][] = [
+      new Array(cols).fill(0), // S = cols exactly
+      new Array(cols).fill(3.5),
+      new Array(cols).fill(-3.4e38),
+      Array.from({ length: cols }, (_, j) => (j % 2 === 0 ? 3.4e38 : -3.4e38)), // v = −6.8e38
+      Array.from({ length: cols }, (_, j) => (j % 3 === 0 ? 1e-45 : -1e-45)), // subnormal
+      Array.from({ length: cols }, (_, j) => (j === 517 ? 88 : -88)),
+    ];
+    const x = Float32Array.from(rows.flat());
+    const { shift, sums } = simdSums(x, rows.length, cols);
+    expect([shift[0], sums[0]]).toEqual([0, cols]);
+    expect([shift[1], sums[1]]).toEqual([3.5, cols]);
+    expect([shift[2], sums[2]]).toEqual([Math.fround(-3.4e38), cols]);
+    expect(shift[3]).toBe(Math.fround(3.4e38));
+    expect(Math.abs(sums[3] - 515)).toBeLessThanOrEqual(1e-300); // 515 ones + clamped terms
+    expect(shift[4]).toBe(Math.fround(1e-45));
+    expect(sums[4]).toBe(cols); // exp(−2.8e−45) rounds to 1
+    expect(shift[5]).toBe(88);
+    expect(Math.abs(sums[5] - 1)).toBeLessThanOrEqual(1e-300); // exp(−176)·1029 < u
+  });
+
+  it('sends non-finite rows to the exact JavaScript lse: +∞, all −∞, NaN; a −∞ logit is a 0 term', () => {
+    const cols = 1024;
+    const make = (f: (j: number) => number) => Array.from({ length: cols }, (_, j) => f(j));
+    const base = (j: number) => Math.sin(j);
+    const rows = [
+      make((j) => (j === 700 ? Number.POSITIVE_INFINITY : base(j))),
+      make(() => Number.NEGATIVE_INFINITY),
+      make((j) => (j === 3 ? Number.NaN : base(j))),
+      make((j) => (j === 3 ? Number.NaN : j === 9 ? Number.POSITIVE_INFINITY : base(j))),
+      make((j) => (j % 5 === 0 ? Number.NEGATIVE_INFINITY : base(j))),
+      make((j) => (j === 1023 ? Number.NaN : base(j))), // in the last pair of the last block
+      make(base),
+    ];
+    const x = Float32Array.from(rows.flat());
+    const { shift, sums } = simdSums(x, rows.length, cols);
+    const lse = (n: number) => shift[n] + Math.log(sums[n]);
+    expect(lse(0)).toBe(Number.POSITIVE_INFINITY);
+    expect(lse(1)).toBe(Number.NEGATIVE_INFINITY);
+    expect(lse(2)).toBeNaN();
+    expect(lse(3)).toBeNaN();
+    expect(lse(5)).toBeNaN();
+    for (const n of [4, 6]) {
+      const ref = refSums(x, n * cols, cols);
+      expect(sums[n]).not.toBe(1); // not the fallback
+      expect(Math.abs(sums[n] / ref.s - 1)).toBeLessThanOrEqual(sumBound(cols) + REF);
+    }
+  });
+
+  it('fused cross-entropy: the JavaScript loops’ result on random rows with ignored and non-finite rows', () => {
+    // 150 rows of 1500: three chunks of 64 rows; targets −100 (ignored) every 7th row; a +∞ and
+    // a NaN row go to the fallback mid-chunk.
+    const cols = 1500;
+    const rows = 150;
+    const x = normal(rows * cols, 3, 7);
+    x[40 * cols + 11] = Number.POSITIVE_INFINITY;
+    x[41 * cols + 12] = Number.NaN;
+    const rnd = seededRandom(3);
+    const y = Int32Array.from({ length: rows }, (_, n) =>
+      n % 7 === 0 ? -100 : Math.floor(rnd() * cols),
+    );
+    y[40] = 11; // lse = +∞ and x_y = +∞: NaN, as PyTorch
+    const acc = new Float64Array(3);
+    expect(crossEntropyIndexRowsSimd(x, y, 0, rows, cols, -100, acc)).toBe(true);
+    expect(acc[0]).toBeNaN(); // a non-finite sum is acc[0] alone (the compensation is then NaN)
+    expect(acc[2]).toBe(22);
+    // Without the non-finite rows: the Math.exp reference per row, and the JavaScript loops.
+    const ok = Int32Array.from(y);
+    ok[40] = -100;
+    ok[41] = -100;
+    expect(crossEntropyIndexRowsSimd(x, ok, 0, rows, cols, -100, acc)).toBe(true);
+    const simd = acc[0] + acc[1];
+    expect(acc[2]).toBe(24);
+    let want = 0;
+    let tol = 0;
+    for (let n = 0; n < rows; n++) {
+      if (ok[n] === -100) continue;
+      const { m, s } = refSums(x, n * cols, cols);
+      const v = m + Math.log(s) - x[n * cols + ok[n]];
+      want += v;
+      tol += (sumBound(cols) + REF) * 1.01 + 4 * U * Math.abs(v);
+    }
+    expect(Math.abs(simd - want)).toBeLessThanOrEqual(tol);
+    crossEntropyIndexRows(x, ok, 0, rows, cols, -100, acc);
+    expect(Math.abs(simd - (acc[0] + acc[1]))).toBeLessThanOrEqual(tol + cols * rows * U);
+    // A sub-range, and a +∞ row whose target is finite: +∞.
+    expect(crossEntropyIndexRowsSimd(x, ok, 1, 3, cols, -100, acc)).toBe(true);
+    const two = [1, 2].map((n) => {
+      const { m, s } = refSums(x, n * cols, cols);
+      return m + Math.log(s) - x[n * cols + ok[n]];
+    });
+    expect(Math.abs(acc[0] + acc[1] - (two[0] + two[1]))).toBeLessThanOrEqual(1e-12);
+    y[40] = 0;
+    expect(crossEntropyIndexRowsSimd(x, y, 40, 41, cols, -100, acc)).toBe(true);
+    expect(acc[0]).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('declines narrow rows (the JavaScript loops take them)', () => {
+    const acc = new Float64Array(3).fill(7);
+    const x = new Float32Array(2 * 1023);
+    expect(crossEntropyIndexRowsSimd(x, [0, 1], 0, 2, 1023, -100, acc)).toBe(false);
+    expect(Array.from(acc)).toEqual([7, 7, 7]);
+    expect(rowShiftedSumsSimd(x, 0, 2, 1023, new Float64Array(2), new Float64Array(2))).toBe(false);
+  });
+});

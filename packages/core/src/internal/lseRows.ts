@@ -1,0 +1,242 @@
+// Cross-entropy over wide float32 rows (a language model's vocabulary, C in the thousands) with
+// the row sums in WebAssembly SIMD (lseSimd.wat). Per row the JavaScript loops of
+// softmaxRows.ts spend ~4.7 ns a logit on one float64 exp; the SIMD kernel does two logits per
+// step in float64 lanes, ~2 ns a logit, plus ~0.3 ns to copy the row into its memory.
+//
+// Per row: m = max_j x_j, S = Σ_j exp(x_j − m) in the kernel, then lse = m + log S here (one
+// Math.log per row) and the loss term (m − x_y) + log S.
+//
+// Error of one term exp(v), v = x_j − m (the kernel's steps, u = 2⁻⁵³, 1 ulp = 2u near 1):
+//  • v itself is x_j − m in float64: exact for float32 inputs whose exponents differ by ≤ 28
+//    (else one rounding, ≤ u·|v|, as in every float64 loop of this package);
+//  • k = round(v·256/ln2) (to within 0.5 + 3e−11 after the rounding of the product), so
+//    |r| ≤ ln2/512·(1 + 1e−10) ≤ 0.0013539. k·LN2HI is exact (LN2HI has 32 significant bits,
+//    |k| < 2¹⁸), v − k·LN2HI is exact (Sterbenz, k ≠ 0), the product k·LN2LO (< 2e−7) and the
+//    final subtraction round: |r̂ − r| ≤ u·|r| + 2e−7·u ≤ 0.0014u, which is the relative error
+//    it causes in exp(r);
+//  • exp(r) by its Taylor polynomial of degree 4: remainder ≤ |r|⁵/120·e^|r| ≤ 3.82e−17 = 0.35u
+//    relative. Evaluated as (1 + r) + r²·(1/2 + r/6 + r²/24): 1 + r rounds (≤ u), the r² part
+//    (< 9.2e−7) carries ≤ 4u relative (< 4e−6·u absolute), the last addition rounds (≤ u):
+//    ≤ 2.01u on a value ≥ 0.9986, so ≤ 2.02u relative; the rounded 1/6 and 1/24 add < 1e−9·u;
+//  • T[i] = 2^(i/256) from Math.pow: ≤ 1 ulp = 2u relative (lseRows.test.ts checks all 256
+//    entries against exact integer arithmetic); 2^⌊k/256⌋ joins it exactly (exponent field);
+//  • the product p·scale rounds: ≤ u.
+// Total: ≤ 0.35 + 0.0014 + 2.02 + 2 + 1 ≤ 5.4u = 2.7 ulp relative (fastExp's is 3.2 ulp).
+// v < −700 is clamped to −700: such a term (< 1e−304) becomes ≤ 1.02e−304, and S ≥ 1 (the
+// maximum's term is exactly 1: v = 0 gives k = 0, r = 0, T[0] = 1), so the change is far below
+// u·S (S gains at most C·1.02e−304).
+//
+// The sum: each lane adds ≤ 128 positive terms per block of 256, the blocks are added into a
+// row total, the two lanes at the end: relative error of S ≤ (5.4 + 127 + ⌈C/256⌉ + 1)·u, e.g.
+// ≤ 259u ≈ 2.9e−14 for C = 32000 (the JavaScript loop's sequential sum allows C·u). Then
+// lse = m + log S is off by ≤ that plus the roundings of the log and the addition.
+//
+// Non-finite rows: the kernel's maximum skips NaN (pmax) and S picks it up (NaN − m is NaN, and
+// max(NaN, −700) stays NaN); a ±∞ maximum (any +∞ logit, or all −∞) is not finite. Such rows —
+// m = ±∞ or S = NaN — are recomputed by softmaxRows.ts's exactLse, which gives PyTorch's
+// limits (+∞, −∞, NaN). A −∞ logit in a finite row is just a term 0 (clamped as above).
+//
+// Memory: one module instance, compiled on first use and kept (like a lazily built table):
+// the 2 KiB table, the results and up to 512 KiB of rows (more for a single row wider than
+// that, up to LSE_SIMD_MAX_COLS). The copy of each chunk of rows is ~0.3 ns a logit; the
+// chunk then stays in L2 for the kernel's two passes (maximum, sum).
+import { LSE_SIMD_WASM } from './lseSimdBytes.js';
+import { exactLse } from './softmaxRows.js';
+
+/** Rows narrower than this stay in JavaScript (the copy and the call are not paid back). */
+export const LSE_SIMD_MIN_COLS = 1024;
+/** Rows wider than this stay in JavaScript (bounds the memory kept: 4 MiB a row). */
+export const LSE_SIMD_MAX_COLS = 1 << 20;
+
+/** Byte offsets in the module's memory: the table, the results (16 bytes a row), the rows. */
+const TABLE_SIZE = 256;
+const OUT = 8 * TABLE_SIZE;
+const SLOTS = 64;
+const DATA = OUT + 16 * SLOTS;
+/** Bytes of rows copied per kernel call (at least one row). */
+const CHUNK_BYTES = 1 << 19;
+const PAGE = 65536;
+
+type RowsFn = (p: number, rows: number, stride: number, out: number) => void;
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+let kernel: { memory: WasmMemory; rows: RowsFn } | null | undefined;
+
+/** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
+function lseKernel(): { memory: WasmMemory; rows: RowsFn } | null {
+  if (kernel === undefined) {
+    kernel = null;
+    try {
+      if (wasm !== undefined) {
+        const bytes = Uint8Array.from(atob(LSE_SIMD_WASM), (ch) => ch.charCodeAt(0));
+        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
+        const memory = new wasm.Memory({ initial: Math.ceil((DATA + CHUNK_BYTES) / PAGE) });
+        const rows = new wasm.Instance(module, { env: { memory } }).exports.rows as RowsFn;
+        const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
+        for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
+        kernel = { memory, rows };
+      }
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel;
+}
+
+/** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
+export function lseSimdAvailable(): boolean {
+  return lseKernel() !== null;
+}
+
+/** The kernel's table T[i] = 2^(i/256) (for the tests), or null without the kernel. */
+export function lseSimdTable(): Float64Array | null {
+  const k = lseKernel();
+  return k === null ? null : new Float64Array(k.memory.buffer, 0, TABLE_SIZE).slice();
+}
+
+/** The kernel's memory laid out for rows of `cols` logits (see `setup`). */
+interface Layout {
+  rows: RowsFn;
+  /** The memory as float32: the row slots start at DATA / 4, `stride` apart. */
+  heap: Float32Array;
+  /** The kernel's results: m, S of slot i at 2i, 2i + 1. */
+  res: Float64Array;
+  stride: number;
+  /** Rows per kernel call. */
+  slots: number;
+}
+
+/**
+ * The kernel with its memory grown for rows of `cols` logits and the slots' −∞ padding
+ * (stride = cols rounded up to a multiple of 4) written, or null without the kernel or when
+ * cols is outside [LSE_SIMD_MIN_COLS, LSE_SIMD_MAX_COLS].
+ */
+function setup(cols: number): Layout | null {
+  if (!(cols >= LSE_SIMD_MIN_COLS && cols <= LSE_SIMD_MAX_COLS)) return null;
+  const k = lseKernel();
+  if (k === null) return null;
+  const stride = (cols + 3) & ~3;
+  const slots = Math.max(1, Math.min(SLOTS, Math.floor(CHUNK_BYTES / (4 * stride))));
+  const need = DATA + slots * 4 * stride;
+  const have = k.memory.buffer.byteLength;
+  if (have < need) k.memory.grow(Math.ceil((need - have) / PAGE));
+  const heap = new Float32Array(k.memory.buffer);
+  const d = DATA / 4;
+  for (let i = 0; i < slots; i++) {
+    heap.fill(Number.NEGATIVE_INFINITY, d + i * stride + cols, d + (i + 1) * stride);
+  }
+  return {
+    rows: k.rows,
+    heap,
+    res: new Float64Array(k.memory.buffer, OUT, 2 * SLOTS),
+    stride,
+    slots,
+  };
+}
+
+/**
+ * Unweighted cross-entropy with class-index targets over rows `r0 ≤ n < r1` of the float32
+ * logits `x` `[N, cols]`, the contract of softmaxRows.ts's `crossEntropyIndexRows`: `acc[0] +
+ * acc[1]` = Σₙ (lseₙ − xₙ,yₙ) as a compensated pair, `acc[2]` = rows whose target is
+ * `ignoreIndex` (skipped). Returns false, touching nothing, where the SIMD kernel is missing or
+ * cols is outside [LSE_SIMD_MIN_COLS, LSE_SIMD_MAX_COLS].
+ */
+export function crossEntropyIndexRowsSimd(
+  x: Float32Array,
+  index: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  cols: number,
+  ignoreIndex: number,
+  acc: Float64Array,
+): boolean {
+  const l = setup(cols);
+  if (l === null) return false;
+  const { heap, res, stride, slots } = l;
+  const d = DATA / 4;
+  const pending = new Int32Array(slots);
+  let s = 0;
+  let c = 0;
+  let ignored = 0;
+  let n = r0;
+  while (n < r1) {
+    // copy the next rows that are not ignored into the slots
+    let count = 0;
+    for (; n < r1 && count < slots; n++) {
+      if (index[n] === ignoreIndex) {
+        ignored++;
+        continue;
+      }
+      const b = n * cols;
+      heap.set(x.subarray(b, b + cols), d + count * stride);
+      pending[count++] = n;
+    }
+    if (count === 0) break;
+    l.rows(DATA, count, stride, OUT);
+    for (let i = 0; i < count; i++) {
+      const b = pending[i] * cols;
+      const xy = x[b + index[pending[i]]];
+      const m = res[2 * i];
+      const sum = res[2 * i + 1];
+      const v =
+        Number.isFinite(m) && Number.isFinite(sum)
+          ? m - xy + Math.log(sum)
+          : exactLse(x, b, cols) - xy;
+      const t = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+      s = t;
+    }
+  }
+  acc[0] = s;
+  acc[1] = c;
+  acc[2] = ignored;
+  return true;
+}
+
+/**
+ * softmaxRows.ts's `rowShiftedSums` contract for float32 rows `r0 ≤ n < r1` through the SIMD
+ * kernel: `shift[n − r0]` = mₙ, `sums[n − r0]` = Sₙ with lseₙ = mₙ + log Sₙ, 1 ≤ Sₙ ≤ cols; a
+ * non-finite row gets its exact lse as the shift and S = 1. Returns false, touching nothing,
+ * where the SIMD kernel is missing or cols is outside [LSE_SIMD_MIN_COLS, LSE_SIMD_MAX_COLS].
+ */
+export function rowShiftedSumsSimd(
+  x: Float32Array,
+  r0: number,
+  r1: number,
+  cols: number,
+  shift: Float64Array,
+  sums: Float64Array,
+): boolean {
+  const l = setup(cols);
+  if (l === null) return false;
+  const { heap, res, stride, slots } = l;
+  const d = DATA / 4;
+  for (let n0 = r0; n0 < r1; n0 += slots) {
+    const n1 = Math.min(r1, n0 + slots);
+    for (let n = n0; n < n1; n++)
+      heap.set(x.subarray(n * cols, n * cols + cols), d + (n - n0) * stride);
+    l.rows(DATA, n1 - n0, stride, OUT);
+    for (let n = n0; n < n1; n++) {
+      const m = res[2 * (n - n0)];
+      const sum = res[2 * (n - n0) + 1];
+      if (Number.isFinite(m) && Number.isFinite(sum)) {
+        shift[n - r0] = m;
+        sums[n - r0] = sum;
+      } else {
+        shift[n - r0] = exactLse(x, n * cols, cols);
+        sums[n - r0] = 1;
+      }
+    }
+  }
+  return true;
+}
