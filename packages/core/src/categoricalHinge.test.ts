@@ -171,6 +171,87 @@ describe('categoricalHinge', () => {
     );
   });
 
+  it('matches the rival-by-search reference on every array type, with NaN, ±∞ and ties', () => {
+    // The row loops take the rival as the maximum left and right of the target (Math.max,
+    // one copy per score array type); the reference searches for the rival's column first.
+    const refRow = (x: ArrayLike<number>, base: number, cols: number, t: number, m: number) => {
+      let at = -1;
+      let best = Number.NEGATIVE_INFINITY;
+      for (let j = 0; j < cols; j++) {
+        if (j === t) continue;
+        const v = x[base + j];
+        if (at === -1 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+          at = j;
+          best = v;
+        }
+      }
+      return at < 0 ? 0 : Math.max(0, m + x[base + at] - x[base + t]);
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 600 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(1, 0, -0, 2.5, -1),
+        fc.constantFrom('f32', 'f64', 'array'),
+        fc.constantFrom('i32', 'array', 'big'),
+        fc.constantFrom('none', 'mean', 'sum'),
+        (rows, cols, seed, margin, xt, yt, reduction) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          const pool = [
+            0,
+            -0,
+            1,
+            -1,
+            Number.POSITIVE_INFINITY,
+            Number.NEGATIVE_INFINITY,
+            Number.NaN,
+          ];
+          const xs = Array.from({ length: rows * cols }, () =>
+            rnd() < 0.01 ? pool[Math.floor(rnd() * pool.length)] : (rnd() - 0.5) * 4,
+          );
+          const ys = Array.from({ length: rows }, () => Math.floor(rnd() * cols));
+          const x =
+            xt === 'f32' ? Float32Array.from(xs) : xt === 'f64' ? Float64Array.from(xs) : xs;
+          const y =
+            yt === 'i32'
+              ? Int32Array.from(ys)
+              : yt === 'big'
+                ? BigInt64Array.from(ys.map(BigInt))
+                : ys;
+          const input = { data: x, shape: [rows, cols] };
+          const r = categoricalHinge(input, y, { margin, reduction: reduction as 'none' });
+          let s = 0;
+          let c = 0;
+          for (let n = 0; n < rows; n++) {
+            const v = refRow(x, n * cols, cols, ys[n], margin);
+            if (reduction === 'none') expect(Object.is(r.value[n], v)).toBe(true);
+            const t = s + v;
+            c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+            s = t;
+          }
+          const want = Number.isFinite(s) ? s + c : s;
+          if (Number.isFinite(want)) {
+            expect(Math.abs(r.sumValue - want)).toBeLessThanOrEqual(3e-14 * Math.abs(want));
+          } else expect(r.sumValue).toBe(want);
+          if (rows > 0) {
+            const at = Math.floor(rnd() * rows);
+            const bad = ys.slice();
+            bad[at] = rnd() < 0.5 ? -1 : cols;
+            expect(() => categoricalHinge(input, bad, { reduction: reduction as 'none' })).toThrow(
+              `categoricalHinge: target[${at}] = ${bad[at]} is outside [0, ${cols})`,
+            );
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('never gives NaN for finite input', () => {
     fc.assert(
       fc.property(

@@ -1,4 +1,5 @@
 import { numberOption, optionsArg } from './internal/args.js';
+import { cwRows, cwTargetError } from './internal/cwRows.js';
 import { gradOutputArg, readClassRows } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -58,23 +59,133 @@ export function categoricalHinge<R extends Reduction = 'mean'>(
   const o = optionsArg(fn, options);
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const margin = numberOption(fn, 'margin', o.margin, 1);
-  const { x, rows, cols, y } = readClassRows(fn, input, target);
+  // Types and shapes only: the row loops check each index against [0, C) themselves.
+  const { x, rows, cols, y } = cwRows(fn, input, target);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
+  const sum =
+    x instanceof Float32Array
+      ? rowsF32(fn, x, y, rows, cols, margin, out)
+      : x instanceof Float64Array
+        ? rowsF64(fn, x, y, rows, cols, margin, out)
+        : rowsAny(fn, x, y, rows, cols, margin, out);
+  return finish(reduction, out, sum, rows, rows, rows, 0);
+}
+
+// The forward's row loops: three identical copies for Float32Array, Float64Array and other
+// scores, so each sees one array type (a shared body makes V8's element access polymorphic);
+// keep them identical. The strongest rival is the maximum of the scores left and right of the
+// target, two loops with no test of j = y and no data-dependent branch (`rivalOf`'s `v > m`
+// mispredicts on random scores). Math.max propagates NaN, so a NaN rival makes the row NaN as
+// `rivalOf` does (it then picks the NaN), a NaN target score does through the subtraction, and
+// ties and ±∞ give `rivalOf`'s value (only the maximum's value is used, never its column). C = 1
+// (no rival) gives 0 without reading the row. Index range checked per row.
+// Rows are summed plainly in blocks of 256, the block sums with Neumaier: row values are ≥ 0, so
+// a block's rounding is ≤ 255u·(its sum) and the whole ≤ 257u·S ≈ 2.9e−14·S.
+const ROW_BLOCK = 256;
+
+function rowsF32(
+  fn: string,
+  x: Float32Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  margin: number,
+  out: Float64Array | null,
+): number {
   let s = 0;
   let c = 0;
-  for (let n = 0; n < rows; n++) {
-    const base = n * cols;
-    const t = y[n];
-    const at = rivalOf(x, base, cols, t);
-    // No rival (C = 1): ℓ = 0. Math.max propagates NaN.
-    const v = at < 0 ? 0 : Math.max(0, margin + x[base + at] - x[base + t]);
-    if (out !== null) out[n] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+  for (let b = 0; b < rows; b += ROW_BLOCK) {
+    const e = Math.min(rows, b + ROW_BLOCK);
+    let acc = 0;
+    for (let n = b; n < e; n++) {
+      const t = y[n];
+      if (!(t >= 0 && t < cols)) throw cwTargetError(fn, n, t, cols);
+      let v = 0;
+      if (cols > 1) {
+        const base = n * cols;
+        let m = Number.NEGATIVE_INFINITY;
+        for (let j = base; j < base + t; j++) m = Math.max(m, x[j]);
+        for (let j = base + t + 1; j < base + cols; j++) m = Math.max(m, x[j]);
+        v = Math.max(0, margin + m - x[base + t]);
+      }
+      if (out !== null) out[n] = v;
+      acc += v;
+    }
+    const u = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - u + acc : acc - u + s;
     s = u;
   }
-  const sum = Number.isFinite(s) ? s + c : s;
-  return finish(reduction, out, sum, rows, rows, rows, 0);
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function rowsF64(
+  fn: string,
+  x: Float64Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  margin: number,
+  out: Float64Array | null,
+): number {
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < rows; b += ROW_BLOCK) {
+    const e = Math.min(rows, b + ROW_BLOCK);
+    let acc = 0;
+    for (let n = b; n < e; n++) {
+      const t = y[n];
+      if (!(t >= 0 && t < cols)) throw cwTargetError(fn, n, t, cols);
+      let v = 0;
+      if (cols > 1) {
+        const base = n * cols;
+        let m = Number.NEGATIVE_INFINITY;
+        for (let j = base; j < base + t; j++) m = Math.max(m, x[j]);
+        for (let j = base + t + 1; j < base + cols; j++) m = Math.max(m, x[j]);
+        v = Math.max(0, margin + m - x[base + t]);
+      }
+      if (out !== null) out[n] = v;
+      acc += v;
+    }
+    const u = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - u + acc : acc - u + s;
+    s = u;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function rowsAny(
+  fn: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  margin: number,
+  out: Float64Array | null,
+): number {
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < rows; b += ROW_BLOCK) {
+    const e = Math.min(rows, b + ROW_BLOCK);
+    let acc = 0;
+    for (let n = b; n < e; n++) {
+      const t = y[n];
+      if (!(t >= 0 && t < cols)) throw cwTargetError(fn, n, t, cols);
+      let v = 0;
+      if (cols > 1) {
+        const base = n * cols;
+        let m = Number.NEGATIVE_INFINITY;
+        for (let j = base; j < base + t; j++) m = Math.max(m, x[j]);
+        for (let j = base + t + 1; j < base + cols; j++) m = Math.max(m, x[j]);
+        v = Math.max(0, margin + m - x[base + t]);
+      }
+      if (out !== null) out[n] = v;
+      acc += v;
+    }
+    const u = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - u + acc : acc - u + s;
+    s = u;
+  }
+  return Number.isFinite(s) ? s + c : s;
 }
 
 /**
