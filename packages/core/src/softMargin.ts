@@ -76,22 +76,50 @@ export function softMarginGrad(
 // tail e^(−|z|) exact when it is tiny (z = 800: 800 + log1p(e⁻⁸⁰⁰) = 800; z = −800:
 // 0 + log1p(e⁻⁸⁰⁰) = e⁻⁸⁰⁰ → 0). log1p(e^(−|z|)) comes from softplusTail (≤ 3u, u = 2⁻⁵³, one
 // table-driven polynomial instead of Math.exp and Math.log1p); both parts are ≥ 0, so ℓ is within
-// 3.5u of the exact softplus of the rounded z. Every input gives the exact limit without a branch:
-// z = +∞ → ∞ + softplusTail(∞) = ∞ + 0, z = −∞ → 0 + 0, NaN → NaN (Math.max propagates it).
+// 3.5u of the exact softplus of the rounded z. No data-dependent branch: V8 compiles Math.max to
+// compares and jumps, which on random signs mispredict half the time (that doubled the time), so
+// max(z, 0) = (|z| + z)/2, exact for finite |z| < 2¹⁰²³. It differs from Math.max only at z = −∞
+// (∞ − ∞ = NaN) and |z| ≥ 2¹⁰²³ (|z| + z overflows); both make the block's sum NaN or ∞, and such
+// a block is recomputed by `exactBlock` (Math.max), which also rewrites its 'none' outputs and
+// gives the exact limits: z = +∞ → ∞, z = −∞ → 0 (softplusTail(∞) = 0), NaN → NaN. A block whose
+// true sum is ∞ or NaN is recomputed too and gives the same ∞ or NaN.
 //
 // Three identical copies for Float32Array, Float64Array and anything else, so each sees one array
 // type (a shared body makes V8's element access polymorphic). Keep them identical.
-// Sums: plain float64 in four accumulators over blocks of 1024 elements, then Neumaier over the
-// block sums. Each accumulator adds ≤ 256 terms and three adds combine them, so a block's rounding
-// is ≤ 258u·Σ|vᵢ| over its terms (Higham §4.2), and the whole is ≤ (258 + 2)u·Σ|vᵢ| ≈ 2.9e−14·Σ|vᵢ|
-// (per-element Neumaier: ~2u·|S|, at about twice the time). Every term is ≥ 0, so that is a
-// relative error ≤ 2.9e−14. An ∞ or NaN term makes the sum ∞ or NaN, as the exact sum.
+// One call of `term` per loop (as in sigmoidFocal: a heavy term inlined at several call sites can
+// overrun V8's inlining budget, and four accumulators measured no faster here). Sums: plain float64 over blocks of 1024 elements, then Neumaier over the block
+// sums. A block's rounding is ≤ 1023u·Σ|vᵢ| over its terms (Higham §4.2), and the whole is
+// ≤ (1023 + 2)u·Σ|vᵢ| ≈ 1.2e−13·Σ|vᵢ| (per-element Neumaier: ~2u·|S|, at about twice the time).
+// Every term is ≥ 0, so that is a relative error ≤ 1.2e−13. An ∞ or NaN term makes the sum ∞ or
+// NaN (then `exactBlock`, see above).
 const BLOCK = 1024;
 
-/** softplus(−t·f) for one element (see above). */
+/** softplus(−t·f) for one element, branch-free (see above). */
 function term(xi: number, ti: number): number {
   const z = -ti * xi;
-  return Math.max(z, 0) + softplusTail(Math.abs(z));
+  const a = Math.abs(z);
+  return 0.5 * (a + z) + softplusTail(a);
+}
+
+/** The reference loop over [i0, i1): Math.max, per-element Neumaier; writes `out` if given. */
+function exactBlock(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  i0: number,
+  i1: number,
+  out: Float64Array | null,
+): number {
+  let s = 0;
+  let c = 0;
+  for (let i = i0; i < i1; i++) {
+    const z = -y[i] * x[i];
+    const v = Math.max(z, 0) + softplusTail(Math.abs(z));
+    if (out !== null) out[i] = v;
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return Number.isFinite(s) ? s + c : s;
 }
 
 function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array | null): number {
@@ -99,25 +127,13 @@ function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array |
   let c = 0;
   for (let b = 0; b < n; b += BLOCK) {
     const e = Math.min(n, b + BLOCK);
-    let v0 = 0;
-    let v1 = 0;
-    let v2 = 0;
-    let v3 = 0;
-    let i = b;
-    if (out === null) {
-      for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i]);
-        v1 += term(x[i + 1], y[i + 1]);
-        v2 += term(x[i + 2], y[i + 2]);
-        v3 += term(x[i + 3], y[i + 3]);
-      }
-    }
-    for (; i < e; i++) {
+    let v = 0;
+    for (let i = b; i < e; i++) {
       const t = term(x[i], y[i]);
       if (out !== null) out[i] = t;
-      v0 += t;
+      v += t;
     }
-    const v = v0 + v1 + (v2 + v3);
+    if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out);
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
     s = t;
@@ -130,25 +146,13 @@ function sumF64(x: Float64Array, y: Float64Array, n: number, out: Float64Array |
   let c = 0;
   for (let b = 0; b < n; b += BLOCK) {
     const e = Math.min(n, b + BLOCK);
-    let v0 = 0;
-    let v1 = 0;
-    let v2 = 0;
-    let v3 = 0;
-    let i = b;
-    if (out === null) {
-      for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i]);
-        v1 += term(x[i + 1], y[i + 1]);
-        v2 += term(x[i + 2], y[i + 2]);
-        v3 += term(x[i + 3], y[i + 3]);
-      }
-    }
-    for (; i < e; i++) {
+    let v = 0;
+    for (let i = b; i < e; i++) {
       const t = term(x[i], y[i]);
       if (out !== null) out[i] = t;
-      v0 += t;
+      v += t;
     }
-    const v = v0 + v1 + (v2 + v3);
+    if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out);
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
     s = t;
@@ -166,25 +170,13 @@ function sumAny(
   let c = 0;
   for (let b = 0; b < n; b += BLOCK) {
     const e = Math.min(n, b + BLOCK);
-    let v0 = 0;
-    let v1 = 0;
-    let v2 = 0;
-    let v3 = 0;
-    let i = b;
-    if (out === null) {
-      for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i]);
-        v1 += term(x[i + 1], y[i + 1]);
-        v2 += term(x[i + 2], y[i + 2]);
-        v3 += term(x[i + 3], y[i + 3]);
-      }
-    }
-    for (; i < e; i++) {
+    let v = 0;
+    for (let i = b; i < e; i++) {
       const t = term(x[i], y[i]);
       if (out !== null) out[i] = t;
-      v0 += t;
+      v += t;
     }
-    const v = v0 + v1 + (v2 + v3);
+    if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out);
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
     s = t;
