@@ -220,4 +220,95 @@ describe('multiMargin', () => {
       }
     }
   });
+  it('gradient rows match the branchy reference bit for bit, every array type, p = 1 and 2', () => {
+    // Without weights or gradOutput the gradient runs branch-free per score, one copy per score
+    // array type, with rows that are not finite (±∞, NaN, 2z overflowing) redone by branches.
+    const refGrad = (
+      x: ArrayLike<number>,
+      y: number[],
+      rows: number,
+      cols: number,
+      p: number,
+      margin: number,
+      k: number,
+    ) => {
+      const g = new Float64Array(rows * cols);
+      for (let n = 0; n < rows; n++) {
+        const base = n * cols;
+        const t = y[n];
+        const a = margin - x[base + t];
+        let gy = 0;
+        for (let j = 0; j < cols; j++) {
+          if (j === t) continue;
+          const z = a + x[base + j];
+          const v = z > 0 ? (p === 1 ? k : 2 * k * z) : 0;
+          g[base + j] = v;
+          gy -= v;
+        }
+        g[base + t] = gy;
+      }
+      return g;
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 80 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(1, 2),
+        fc.constantFrom(1, 0, -0.5, 1e308),
+        fc.constantFrom('f32', 'f64', 'array'),
+        fc.constantFrom('i32', 'array', 'big'),
+        fc.constantFrom('none', 'mean', 'sum'),
+        (rows, cols, seed, p, margin, xt, yt, reduction) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          const pool = [
+            0,
+            -0,
+            Number.POSITIVE_INFINITY,
+            Number.NEGATIVE_INFINITY,
+            Number.NaN,
+            1e308,
+            -1e308,
+          ];
+          const xs = Array.from({ length: rows * cols }, () =>
+            rnd() < 0.03 ? pool[Math.floor(rnd() * pool.length)] : (rnd() - 0.5) * 4,
+          );
+          const ys = Array.from({ length: rows }, () => Math.floor(rnd() * cols));
+          const x =
+            xt === 'f32' ? Float32Array.from(xs) : xt === 'f64' ? Float64Array.from(xs) : xs;
+          const y =
+            yt === 'i32'
+              ? Int32Array.from(ys)
+              : yt === 'big'
+                ? BigInt64Array.from(ys.map(BigInt))
+                : ys;
+          const input = { data: x, shape: [rows, cols] };
+          const out = new Float64Array(rows * cols).fill(7);
+          const g = multiMarginGrad(input, y, {
+            p: p as 1 | 2,
+            margin,
+            reduction: reduction as 'none',
+            out: { input: out },
+          }).input;
+          expect(g).toBe(out);
+          const scale = reduction === 'mean' ? 1 / rows : 1;
+          const want = refGrad(x, ys, rows, cols, p, margin, scale / cols);
+          for (let i = 0; i < want.length; i++) expect(Object.is(g[i], want[i])).toBe(true);
+          if (rows > 0) {
+            const at = Math.floor(rnd() * rows);
+            const bad = ys.slice();
+            bad[at] = rnd() < 0.5 ? -1 : cols;
+            expect(() => multiMarginGrad(input, bad, { p: p as 1 | 2 })).toThrow(
+              `multiMarginGrad: target[${at}] = ${bad[at]} is outside [0, ${cols})`,
+            );
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -1,4 +1,5 @@
 import { numberOption, optionsArg, vectorOption } from './internal/args.js';
+import { cwRows, cwTargetError } from './internal/cwRows.js';
 import { gradOutputArg, readClassRows } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -83,26 +84,179 @@ export function multiMarginGrad(
   const o = optionsArg(fn, options);
   const reduction = reductionOption<Reduction>(fn, o.reduction);
   const { p, margin } = parse(fn, o);
-  const { x, rows, cols, y } = readClassRows(fn, input, target);
+  // Types and shapes only: the row loops check each index against [0, C) themselves.
+  const { x, rows, cols, y } = cwRows(fn, input, target);
   const w = vectorOption(fn, 'weight', o.weight, cols, 'the class count C');
   const [scale, per] = gradScale(fn, reduction, rows, rows, gradOutputArg(fn, o.gradOutput), rows);
   const gx = gradBuffer(fn, o.out, 'input', rows * cols);
+  if (per === null && w === undefined) {
+    const k = scale / cols;
+    if (x instanceof Float32Array) gradRowsF32(fn, x, y, rows, cols, p, margin, k, gx);
+    else if (x instanceof Float64Array) gradRowsF64(fn, x, y, rows, cols, p, margin, k, gx);
+    else gradRowsAny(fn, x, y, rows, cols, p, margin, k, gx);
+    return { input: gx };
+  }
   for (let n = 0; n < rows; n++) {
-    const base = n * cols;
     const t = y[n];
-    const k = ((per === null ? scale : scale * per[n]) * (w === undefined ? 1 : w[t])) / cols;
-    const a = margin - x[base + t];
-    let gy = 0;
-    for (let j = 0; j < cols; j++) {
-      if (j === t) continue;
-      const z = a + x[base + j];
-      const g = z > 0 ? (p === 1 ? k : 2 * k * z) : 0;
-      gx[base + j] = g;
-      gy -= g;
-    }
-    gx[base + t] = gy;
+    if (!(t >= 0 && t < cols)) throw cwTargetError(fn, n, t, cols);
+    exactGradRow(x, t, n * cols, cols, p, margin, gradRowScale(scale, per, w, n, t, cols), gx);
   }
   return { input: gx };
+}
+
+/** The row's factor (w[y]/C)·(upstream gradient), as the reference computes it. */
+function gradRowScale(
+  scale: number,
+  per: ArrayLike<number> | null,
+  w: ArrayLike<number> | undefined,
+  n: number,
+  t: number,
+  cols: number,
+): number {
+  return ((per === null ? scale : scale * per[n]) * (w === undefined ? 1 : w[t])) / cols;
+}
+
+/** One gradient row by the reference formula (branches; a NaN hinge is skipped, z > 0 false). */
+function exactGradRow(
+  x: ArrayLike<number>,
+  t: number,
+  base: number,
+  cols: number,
+  p: number,
+  margin: number,
+  k: number,
+  gx: Float64Array,
+): void {
+  const a = margin - x[base + t];
+  let gy = 0;
+  for (let j = 0; j < cols; j++) {
+    if (j === t) continue;
+    const z = a + x[base + j];
+    const g = z > 0 ? (p === 1 ? k : 2 * k * z) : 0;
+    gx[base + j] = g;
+    gy -= g;
+  }
+  gx[base + t] = gy;
+}
+
+// The gradient rows without weights or gradOutput (k = scale / C, the reference's
+// ((scale·1)/C) for every row): three identical copies for Float32Array, Float64Array and other
+// scores (monomorphic loads); keep them identical. No branch per score: `z > 0` mispredicts on
+// random scores. p = 1: g = k·[z > 0]·[j ≠ y], the reference's k or 0 (a NaN z compares false,
+// as the reference skips it). p = 2: g = k·(z + |z|)·[j ≠ y]; z + |z| is 2z (exact) for z > 0 and
+// +0 otherwise, and k·(2z) rounds the same real number as the reference's (2k)·z, so finite
+// rows match it bit for bit (the adds into gy run in the same order; the target's own term adds
+// 0). A row whose gy is not finite (z = ±∞ or NaN, or 2z overflowing: then the terms are not the
+// reference's) is recomputed by `exactGradRow`. The target's column is written last, with gy.
+function gradRowsF32(
+  fn: string,
+  x: Float32Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  p: number,
+  margin: number,
+  k: number,
+  gx: Float64Array,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const t = y[n];
+    if (!(t >= 0 && t < cols)) throw cwTargetError(fn, n, t, cols);
+    const base = n * cols;
+    const a = margin - x[base + t];
+    let gy = 0;
+    if (p === 1) {
+      for (let j = 0; j < cols; j++) {
+        const z = a + x[base + j];
+        const g = k * (Number(z > 0) & Number(j !== t));
+        gx[base + j] = g;
+        gy -= g;
+      }
+    } else {
+      for (let j = 0; j < cols; j++) {
+        const z = a + x[base + j];
+        const g = k * (z + Math.abs(z)) * Number(j !== t);
+        gx[base + j] = g;
+        gy -= g;
+      }
+    }
+    if (Number.isFinite(gy)) gx[base + t] = gy;
+    else exactGradRow(x, t, base, cols, p, margin, k, gx);
+  }
+}
+
+function gradRowsF64(
+  fn: string,
+  x: Float64Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  p: number,
+  margin: number,
+  k: number,
+  gx: Float64Array,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const t = y[n];
+    if (!(t >= 0 && t < cols)) throw cwTargetError(fn, n, t, cols);
+    const base = n * cols;
+    const a = margin - x[base + t];
+    let gy = 0;
+    if (p === 1) {
+      for (let j = 0; j < cols; j++) {
+        const z = a + x[base + j];
+        const g = k * (Number(z > 0) & Number(j !== t));
+        gx[base + j] = g;
+        gy -= g;
+      }
+    } else {
+      for (let j = 0; j < cols; j++) {
+        const z = a + x[base + j];
+        const g = k * (z + Math.abs(z)) * Number(j !== t);
+        gx[base + j] = g;
+        gy -= g;
+      }
+    }
+    if (Number.isFinite(gy)) gx[base + t] = gy;
+    else exactGradRow(x, t, base, cols, p, margin, k, gx);
+  }
+}
+
+function gradRowsAny(
+  fn: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  p: number,
+  margin: number,
+  k: number,
+  gx: Float64Array,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const t = y[n];
+    if (!(t >= 0 && t < cols)) throw cwTargetError(fn, n, t, cols);
+    const base = n * cols;
+    const a = margin - x[base + t];
+    let gy = 0;
+    if (p === 1) {
+      for (let j = 0; j < cols; j++) {
+        const z = a + x[base + j];
+        const g = k * (Number(z > 0) & Number(j !== t));
+        gx[base + j] = g;
+        gy -= g;
+      }
+    } else {
+      for (let j = 0; j < cols; j++) {
+        const z = a + x[base + j];
+        const g = k * (z + Math.abs(z)) * Number(j !== t);
+        gx[base + j] = g;
+        gy -= g;
+      }
+    }
+    if (Number.isFinite(gy)) gx[base + t] = gy;
+    else exactGradRow(x, t, base, cols, p, margin, k, gx);
+  }
 }
 
 // The hot loops. Three identical copies for Float32Array, Float64Array and anything else, so
