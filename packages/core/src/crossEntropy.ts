@@ -12,7 +12,7 @@ import {
   unwrap,
   vectorOption,
 } from './internal/args.js';
-import { crossEntropyIndexRowsSimd } from './internal/lseRows.js';
+import { crossEntropyGradIndexRowsSimd, crossEntropyIndexRowsSimd } from './internal/lseRows.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import {
   crossEntropyIndexRows,
@@ -252,6 +252,17 @@ export function crossEntropyGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, den, rows, g, rows);
   const gx = gradBuffer(fn, o.out, 'input', rows * cols);
+  // The common case — float32 logits, unweighted index targets, one scale for every row — in
+  // WebAssembly SIMD where the runtime has it (internal/lseRows.ts): k·(softmax − onehot).
+  if (
+    x instanceof Float32Array &&
+    p.index !== null &&
+    w === undefined &&
+    eps === 0 &&
+    per === null &&
+    crossEntropyGradIndexRowsSimd(x, p.index, rows, cols, p.ignoreIndex, scale, gx)
+  )
+    return { input: gx };
   // One exp per logit: gx first receives the softmax numerators eⱼ = exp(xⱼ − m) and each row's
   // Σeⱼ (internal/softmaxRows.ts), then pⱼ = eⱼ / Σe is turned into the gradient in place.
   const sums = new Float64Array(Math.min(rows, CHUNK));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
 import {
+  crossEntropyGradIndexRowsSimd,
   crossEntropyIndexRowsSimd,
   LSE_SIMD_MIN_COLS,
   lseSimdAvailable,
@@ -10,7 +11,7 @@ import {
   rowShiftedSumsSimd,
 } from './lseRows.js';
 import { LSE_SIMD_WASM } from './lseSimdBytes.js';
-import { crossEntropyIndexRows } from './softmaxRows.js';
+import { crossEntropyIndexRows, rowSoftmaxNumerators } from './softmaxRows.js';
 
 const U = 2 ** -53;
 /** lseRows.ts: each term ≤ 5.4u, the blocked sum (≤ 128 per lane and block) ≤ (128 + ⌈C/256⌉)u. */
@@ -251,5 +252,122 @@ describe('lseRows (WebAssembly SIMD row log-sum-exp)', () => {
     expect(crossEntropyIndexRowsSimd(x, [0, 1], 0, 2, 1023, -100, acc)).toBe(false);
     expect(Array.from(acc)).toEqual([7, 7, 7]);
     expect(rowShiftedSumsSimd(x, 0, 2, 1023, new Float64Array(2), new Float64Array(2))).toBe(false);
+  });
+
+  describe('gradient kernel (softmax − onehot)', () => {
+    /** k·(softmax − onehot) with Math.exp, max-shifted; the rows with target −100 are 0. */
+    function refGrad(x: ArrayLike<number>, y: ArrayLike<number>, cols: number, k: number) {
+      const g = new Float64Array(x.length);
+      for (let n = 0; n < y.length; n++) {
+        if (y[n] === -100) continue;
+        const { m, s } = refSums(x, n * cols, cols);
+        for (let j = 0; j < cols; j++) g[n * cols + j] = (k * Math.exp(x[n * cols + j] - m)) / s;
+        g[n * cols + y[n]] -= k;
+      }
+      return g;
+    }
+    /** |g − ref| ≤ |k|·(p·(each term 5.4u, S ≤ (C/2 + 2)u, k/S and the product 2u, the
+     * reference's C·u + 2u) + 2u for the onehot's subtraction). */
+    function expectGrad(g: Float64Array, want: Float64Array, cols: number, k: number) {
+      for (let i = 0; i < g.length; i++) {
+        const p = Math.abs(want[i]) / Math.abs(k) + 1;
+        const tol = Math.abs(k) * ((p * (9.4 + 1.5 * cols) + 2) * U);
+        if (!(Math.abs(g[i] - want[i]) <= tol)) expect([i, g[i]]).toEqual([i, want[i]]);
+      }
+    }
+
+    it('matches the Math.exp reference over widths 2 … 1001, odd and even, across calls', () => {
+      // 4000 rows of 10 are three kernel calls (16384 logits each); odd widths end each row with
+      // a lone logit whose neighbour lane reads the next row.
+      for (const [cols, rows] of [
+        [2, 9000],
+        [3, 6000],
+        [10, 4000],
+        [11, 3000],
+        [64, 300],
+        [1001, 20],
+      ]) {
+        const x = normal(rows * cols, 3, cols);
+        const rnd = seededRandom(cols);
+        const y = Int32Array.from({ length: rows }, (_, n) =>
+          n % 13 === 5 ? -100 : Math.floor(rnd() * cols),
+        );
+        const k = -0.75 / rows;
+        const g = new Float64Array(rows * cols).fill(9); // stale contents are overwritten
+        expect(crossEntropyGradIndexRowsSimd(x, y, rows, cols, -100, k, g)).toBe(true);
+        expectGrad(g, refGrad(x, y, cols, k), cols, k);
+        for (let n = 5; n < rows; n += 13) {
+          expect(g.subarray(n * cols, (n + 1) * cols).every((v) => v === 0)).toBe(true);
+        }
+      }
+    });
+
+    it('recomputes flagged rows exactly as the JavaScript loop: ±∞, NaN, logits far below or above x₀', () => {
+      const cols = 5;
+      const I = Number.POSITIVE_INFINITY;
+      const rows = [
+        [0.5, 1, 2, 3, 4], // plain
+        [I, 0, 1, 2, 3], // +∞ first: NaN at it, 0 elsewhere
+        [0, 1, I, 2, 3],
+        [-I, -I, -I, -I, -I], // all −∞: NaN
+        [0, 1, Number.NaN, 2, 3], // NaN
+        [0, -I, 1, -I, 2], // a −∞ logit: exactly 0 there
+        [0, -800, -720, 1, -710], // far below x₀: exp's own tiny values and 0
+        [-100, 0, 1, 2, 3], // far above x₀ (> 69): would overflow the shifted sum
+        [Number.NaN, 0, 1, 2, 3], // NaN first (the lane after the previous row's odd logit)
+        [3, 2, 1, 0, -1],
+      ];
+      const x = Float32Array.from(rows.flat());
+      const y = Int32Array.from(rows, (_, n) => (n * 3) % cols);
+      const k = 0.5;
+      const g = new Float64Array(x.length);
+      expect(crossEntropyGradIndexRowsSimd(x, y, rows.length, cols, -100, k, g)).toBe(true);
+      // The JavaScript steps for every row: numerators, × k/S, − k at the target.
+      const want = new Float64Array(x.length);
+      const one = new Float64Array(1);
+      for (let n = 0; n < rows.length; n++) {
+        rowSoftmaxNumerators(x, n, n + 1, cols, want, one);
+        for (let j = 0; j < cols; j++) want[n * cols + j] *= k / one[0];
+        want[n * cols + y[n]] -= k;
+      }
+      for (const n of [1, 2, 3, 4, 5, 6, 7, 8]) {
+        // flagged rows: the very same arithmetic
+        expect(Array.from(g.subarray(n * cols, (n + 1) * cols))).toEqual(
+          Array.from(want.subarray(n * cols, (n + 1) * cols)),
+        );
+      }
+      expect(g[5 * cols + 1]).toBe(0);
+      expect(g[5 * cols + 3]).toBe(0);
+      expect(Number.isNaN(g[1 * cols])).toBe(true);
+      expect(g.subarray(3 * cols, 4 * cols).every(Number.isNaN)).toBe(true);
+      expect(g.subarray(4 * cols, 5 * cols).every(Number.isNaN)).toBe(true);
+      expect(g[6 * cols + 1]).toBe(0); // exp(−800) = 0
+      expect(g[6 * cols + 4]).toBeGreaterThan(0); // exp(−711)·k/S, subnormal-range but not 0
+      // rows 0 and 9 are not flagged (row 0's lone last logit sits beside row 1's +∞, row 8's
+      // … beside row 9's 3): within the bound of the reference
+      const ref = refGrad(x, y, cols, k);
+      for (const n of [0, 9]) {
+        expectGrad(
+          g.subarray(n * cols, (n + 1) * cols),
+          ref.subarray(n * cols, (n + 1) * cols),
+          cols,
+          k,
+        );
+      }
+    });
+
+    it('declines one column (nothing to vectorise)', () => {
+      expect(
+        crossEntropyGradIndexRowsSimd(
+          new Float32Array(3),
+          [0, 0, 0],
+          3,
+          1,
+          -100,
+          1,
+          new Float64Array(3),
+        ),
+      ).toBe(false);
+    });
   });
 });

@@ -41,12 +41,12 @@
 // that, up to LSE_SIMD_MAX_COLS). The copy of each chunk of rows is ~0.3 ns a logit; the
 // chunk then stays in L2 for the kernel's two passes (maximum, sum).
 import { LSE_SIMD_WASM } from './lseSimdBytes.js';
-import { exactLse } from './softmaxRows.js';
+import { exactLse, rowSoftmaxNumerators } from './softmaxRows.js';
 
 /** Rows narrower than this stay in JavaScript (the copy and the call are not paid back). */
 export const LSE_SIMD_MIN_COLS = 1024;
-/** Rows wider than this stay in JavaScript (bounds the memory kept: 4 MiB a row). */
-export const LSE_SIMD_MAX_COLS = 1 << 20;
+/** Rows wider than this stay in JavaScript (bounds the memory kept: ≤ 1 MiB a row, 3 MiB for a gradient row). */
+export const LSE_SIMD_MAX_COLS = 1 << 18;
 
 /** Byte offsets in the module's memory: the table, the results (16 bytes a row), the rows. */
 const TABLE_SIZE = 256;
@@ -58,6 +58,14 @@ const CHUNK_BYTES = 1 << 19;
 const PAGE = 65536;
 
 type RowsFn = (p: number, rows: number, stride: number, out: number) => void;
+type SoftmaxFn = (
+  p: number,
+  rows: number,
+  cols: number,
+  out: number,
+  stats: number,
+  kScale: number,
+) => void;
 interface WasmMemory {
   buffer: ArrayBuffer;
   grow(pages: number): number;
@@ -70,10 +78,15 @@ interface Wasm {
 }
 
 const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
-let kernel: { memory: WasmMemory; rows: RowsFn } | null | undefined;
+interface Kernel {
+  memory: WasmMemory;
+  rows: RowsFn;
+  softmax: SoftmaxFn;
+}
+let kernel: Kernel | null | undefined;
 
 /** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
-function lseKernel(): { memory: WasmMemory; rows: RowsFn } | null {
+function lseKernel(): Kernel | null {
   if (kernel === undefined) {
     kernel = null;
     try {
@@ -81,10 +94,14 @@ function lseKernel(): { memory: WasmMemory; rows: RowsFn } | null {
         const bytes = Uint8Array.from(atob(LSE_SIMD_WASM), (ch) => ch.charCodeAt(0));
         const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
         const memory = new wasm.Memory({ initial: Math.ceil((DATA + CHUNK_BYTES) / PAGE) });
-        const rows = new wasm.Instance(module, { env: { memory } }).exports.rows as RowsFn;
+        const exports = new wasm.Instance(module, { env: { memory } }).exports;
         const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
         for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
-        kernel = { memory, rows };
+        kernel = {
+          memory,
+          rows: exports.rows as RowsFn,
+          softmax: exports.softmax as SoftmaxFn,
+        };
       }
     } catch {
       kernel = null;
@@ -236,6 +253,66 @@ export function rowShiftedSumsSimd(
         shift[n - r0] = exactLse(x, n * cols, cols);
         sums[n - r0] = 1;
       }
+    }
+  }
+  return true;
+}
+
+/** Logits per call of the softmax kernel (64 KiB in, 128 KiB out: both stay in L2). */
+const GRAD_CHUNK = 1 << 14;
+
+/**
+ * The gradient of unweighted cross-entropy with class-index targets over float32 logits `x`
+ * `[rows, cols]`, every row scaled by `k`: `gx[n·cols + j] = k·(softmax(xₙ)ⱼ − [j = yₙ])`, 0 for
+ * rows whose target is `ignoreIndex`, as crossEntropyGrad's JavaScript loop computes it. Rows
+ * the kernel flags (non-finite, or a logit more than 700 below the row's maximum) are
+ * recomputed by that loop's steps. Returns false, touching nothing, where the SIMD kernel is
+ * missing or cols is outside [2, LSE_SIMD_MAX_COLS].
+ */
+export function crossEntropyGradIndexRowsSimd(
+  x: Float32Array,
+  index: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+  k: number,
+  gx: Float64Array,
+): boolean {
+  if (!(cols >= 2 && cols <= LSE_SIMD_MAX_COLS)) return false;
+  const kern = lseKernel();
+  if (kern === null) return false;
+  const per = Math.max(1, Math.floor(GRAD_CHUNK / cols)); // rows per call
+  const stats = OUT;
+  const input = stats + 16 * per;
+  const output = input + ((4 * per * cols + 4 + 15) & ~15); // 4 readable bytes past the rows
+  const need = output + 8 * per * cols;
+  const have = kern.memory.buffer.byteLength;
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  const buf = kern.memory.buffer;
+  const inF32 = new Float32Array(buf, input, per * cols);
+  const outF64 = new Float64Array(buf, output, per * cols);
+  const st = new Float64Array(buf, stats, 2 * per);
+  const one = new Float64Array(1);
+  for (let n0 = 0; n0 < rows; n0 += per) {
+    const n1 = Math.min(rows, n0 + per);
+    const len = (n1 - n0) * cols;
+    inF32.set(x.subarray(n0 * cols, n0 * cols + len));
+    kern.softmax(input, n1 - n0, cols, output, stats, k);
+    gx.set(len === outF64.length ? outF64 : outF64.subarray(0, len), n0 * cols);
+    for (let n = n0; n < n1; n++) {
+      const b = n * cols;
+      const y = index[n];
+      if (y === ignoreIndex) {
+        gx.fill(0, b, b + cols);
+        continue;
+      }
+      const i = n - n0;
+      if (!(Number.isFinite(st[2 * i]) && Number.isFinite(st[2 * i + 1]))) {
+        rowSoftmaxNumerators(x, n, n + 1, cols, gx, one);
+        const f = k / one[0];
+        for (let j = 0; j < cols; j++) gx[b + j] *= f;
+      }
+      gx[b + y] -= k;
     }
   }
   return true;
