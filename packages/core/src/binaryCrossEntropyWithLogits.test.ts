@@ -9,7 +9,14 @@ import {
 } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { finiteDifference, matrix, splitPoints, worstRatio } from '../test/helpers.js';
+import {
+  finiteDifference,
+  matrix,
+  seededRandom,
+  splitPoints,
+  worstRatio,
+} from '../test/helpers.js';
+import { sigmoidTail } from './internal/softplusTail.js';
 
 const unit = (n: number, min = 0, max = 1) =>
   fc.float64Array({ minLength: n, maxLength: n, min, max, noNaN: true });
@@ -167,6 +174,33 @@ describe('binaryCrossEntropyWithLogits', () => {
       expect(g[4]).toBe(0.5);
       expect(Math.abs(g[5] / -Math.exp(-700) - 1)).toBeLessThan(1e-14); // −σ(−700), no cancellation
       expect(worstRatio(g.subarray(3), w.subarray(3), 4e-16, 1e-16)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('runs its unweighted gradient four elements at a time with the one-element formula, bit for bit', () => {
+    // σ(x) − y as (1 − 2h)·(σ(−|x|) − (h − (2h − 1)·y)), h = [x ≥ 0], σ(−|x|) by sigmoidTail:
+    // every element of every length (the remainder loop included) and array type, with ±∞ and NaN.
+    const ref = (xi: number, yi: number) => {
+      const s = sigmoidTail(Math.abs(xi));
+      const h = Number(xi >= 0);
+      return (1 - 2 * h) * (s - (h - (2 * h - 1) * yi));
+    };
+    const r = seededRandom(3);
+    for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 2003]) {
+      const x = Float64Array.from({ length: n }, (_, i) =>
+        i % 11 === 5
+          ? [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN][i % 3]
+          : (r() - 0.5) * 100,
+      );
+      const y = Float64Array.from({ length: n }, (_, i) => (i % 7 === 2 ? r() : r() < 0.5 ? 0 : 1));
+      for (const [xs, ys] of [
+        [x, y],
+        [Float32Array.from(x), Float32Array.from(y)],
+        [Array.from(x), Array.from(y)],
+      ] as const) {
+        const g = binaryCrossEntropyWithLogitsGrad(xs, ys, { reduction: 'mean' }).input;
+        for (let i = 0; i < n; i++) expect(g[i]).toBe((1 / n) * ref(xs[i], ys[i]));
+      }
     }
   });
 
