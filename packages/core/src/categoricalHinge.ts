@@ -73,14 +73,28 @@ export function categoricalHinge<R extends Reduction = 'mean'>(
 
 // The forward's row loops: three identical copies for Float32Array, Float64Array and other
 // scores, so each sees one array type (a shared body makes V8's element access polymorphic);
-// keep them identical. The strongest rival is the maximum of the scores left and right of the
-// target, two loops with no test of j = y and no data-dependent branch (`rivalOf`'s `v > m`
-// mispredicts on random scores). Math.max propagates NaN, so a NaN rival makes the row NaN as
-// `rivalOf` does (it then picks the NaN), a NaN target score does through the subtraction, and
-// ties and ±∞ give `rivalOf`'s value (only the maximum's value is used, never its column). C = 1
+// keep them identical. On random scores every branch on the data mispredicts often — `rivalOf`'s
+// v > m, Math.max (V8 compiles it to compare-and-jump), loops split at the target — so the
+// rival is found without one: two running maxima (even and odd columns, halving the dependency
+// chain) updated by the blend m ← m·(1 − s) + v·s with s = [v > m]·[j ≠ y] ∈ {0, 1}, which for
+// finite m and v is exactly m or v (one product is exactly 0; zeros' signs cannot reach the
+// result, see below). They start at −MAX_VALUE, not −∞ (−∞·0 = NaN); a rival equal to
+// −MAX_VALUE is kept all the same (its value is the start's). The hinge is (h + |h|)/2 with
+// h = m + max_{j≠y} − x_y as `rivalOf`'s caller forms it: h for h > 0 (2h is exact), +0 otherwise
+// — so ±0 anywhere gives +0, as Math.max(0, ·). Any non-finite score in the row (±∞·0 or NaN in
+// the blend, or an ∞ maximum) or an overflowing h makes the value non-finite, and the row is
+// then recomputed by `exactRow` (rivalOf), so NaN, ±∞ and ties give exactly its values. C = 1
 // (no rival) gives 0 without reading the row. Index range checked per row.
 // Rows are summed plainly in blocks of 256, the block sums with Neumaier: row values are ≥ 0, so
 // a block's rounding is ≤ 255u·(its sum) and the whole ≤ 257u·S ≈ 2.9e−14·S.
+const LOWEST = -Number.MAX_VALUE;
+
+/** One row by the reference: `rivalOf`, then max(0, m + x_rival − x_y) (0 without a rival). */
+function exactRow(x: ArrayLike<number>, base: number, cols: number, t: number, margin: number) {
+  const at = rivalOf(x, base, cols, t);
+  return at < 0 ? 0 : Math.max(0, margin + x[base + at] - x[base + t]);
+}
+
 const ROW_BLOCK = 256;
 
 function rowsF32(
@@ -103,10 +117,26 @@ function rowsF32(
       let v = 0;
       if (cols > 1) {
         const base = n * cols;
-        let m = Number.NEGATIVE_INFINITY;
-        for (let j = base; j < base + t; j++) m = Math.max(m, x[j]);
-        for (let j = base + t + 1; j < base + cols; j++) m = Math.max(m, x[j]);
-        v = Math.max(0, margin + m - x[base + t]);
+        let m0 = LOWEST;
+        let m1 = LOWEST;
+        let j = 0;
+        for (; j + 1 < cols; j += 2) {
+          const v0 = x[base + j];
+          const v1 = x[base + j + 1];
+          const s0 = Number(v0 > m0) & Number(j !== t);
+          const s1 = Number(v1 > m1) & Number(j + 1 !== t);
+          m0 = m0 * (1 - s0) + v0 * s0;
+          m1 = m1 * (1 - s1) + v1 * s1;
+        }
+        if (j < cols) {
+          const v0 = x[base + j];
+          const s0 = Number(v0 > m0) & Number(j !== t);
+          m0 = m0 * (1 - s0) + v0 * s0;
+        }
+        const q = Number(m1 > m0);
+        const h = margin + (m0 * (1 - q) + m1 * q) - x[base + t];
+        v = (h + Math.abs(h)) * 0.5;
+        if (!Number.isFinite(v)) v = exactRow(x, base, cols, t, margin);
       }
       if (out !== null) out[n] = v;
       acc += v;
@@ -138,10 +168,26 @@ function rowsF64(
       let v = 0;
       if (cols > 1) {
         const base = n * cols;
-        let m = Number.NEGATIVE_INFINITY;
-        for (let j = base; j < base + t; j++) m = Math.max(m, x[j]);
-        for (let j = base + t + 1; j < base + cols; j++) m = Math.max(m, x[j]);
-        v = Math.max(0, margin + m - x[base + t]);
+        let m0 = LOWEST;
+        let m1 = LOWEST;
+        let j = 0;
+        for (; j + 1 < cols; j += 2) {
+          const v0 = x[base + j];
+          const v1 = x[base + j + 1];
+          const s0 = Number(v0 > m0) & Number(j !== t);
+          const s1 = Number(v1 > m1) & Number(j + 1 !== t);
+          m0 = m0 * (1 - s0) + v0 * s0;
+          m1 = m1 * (1 - s1) + v1 * s1;
+        }
+        if (j < cols) {
+          const v0 = x[base + j];
+          const s0 = Number(v0 > m0) & Number(j !== t);
+          m0 = m0 * (1 - s0) + v0 * s0;
+        }
+        const q = Number(m1 > m0);
+        const h = margin + (m0 * (1 - q) + m1 * q) - x[base + t];
+        v = (h + Math.abs(h)) * 0.5;
+        if (!Number.isFinite(v)) v = exactRow(x, base, cols, t, margin);
       }
       if (out !== null) out[n] = v;
       acc += v;
@@ -173,10 +219,26 @@ function rowsAny(
       let v = 0;
       if (cols > 1) {
         const base = n * cols;
-        let m = Number.NEGATIVE_INFINITY;
-        for (let j = base; j < base + t; j++) m = Math.max(m, x[j]);
-        for (let j = base + t + 1; j < base + cols; j++) m = Math.max(m, x[j]);
-        v = Math.max(0, margin + m - x[base + t]);
+        let m0 = LOWEST;
+        let m1 = LOWEST;
+        let j = 0;
+        for (; j + 1 < cols; j += 2) {
+          const v0 = x[base + j];
+          const v1 = x[base + j + 1];
+          const s0 = Number(v0 > m0) & Number(j !== t);
+          const s1 = Number(v1 > m1) & Number(j + 1 !== t);
+          m0 = m0 * (1 - s0) + v0 * s0;
+          m1 = m1 * (1 - s1) + v1 * s1;
+        }
+        if (j < cols) {
+          const v0 = x[base + j];
+          const s0 = Number(v0 > m0) & Number(j !== t);
+          m0 = m0 * (1 - s0) + v0 * s0;
+        }
+        const q = Number(m1 > m0);
+        const h = margin + (m0 * (1 - q) + m1 * q) - x[base + t];
+        v = (h + Math.abs(h)) * 0.5;
+        if (!Number.isFinite(v)) v = exactRow(x, base, cols, t, margin);
       }
       if (out !== null) out[n] = v;
       acc += v;
