@@ -3,22 +3,31 @@
 // element access polymorphic and slow, so each loop comes in three textually identical copies
 // (…F32, …F64, …Any; keep them identical) chosen once per call with `instanceof`.
 //
-// The exp. Every term is fastExp's computation (fastExp.ts has the method and the derivation of
-// its bound: ≤ 3.2 ulp relative for normal results; ≤ 2⁻¹⁰⁷⁴ + 3.2 ulp absolute below) inlined
-// without its range test, as in softmaxRows.ts. A row is checked once, after its loop, for an
-// argument v outside fastExp's range (or NaN):
-//  • |v| < 2.3e7 but out of range: the table index i = ⌊k/64⌋ + 2048 leaves [1, 3123]; indices in
-//    [0, 4096) still read the right limit (EXP_P holds +∞ below 1024 and 0 above 3122), and
-//    `bad |= i` has a bit outside 0…4095 set as soon as one index leaves [0, 4096). A +∞ limit
-//    (v > 709) makes the row's sum +∞, which the sum test below catches;
-//  • |v| ≥ 2.3e7: `| 0` wraps k, so |r| > 4e7 while a valid r has |r| < 0.0055: Σr² < 1e6 fails;
+// The exp. Every term is sfExp's computation (sfExp.ts has the method and the derivation of its
+// bound, fastExp's with a 256-entry table: ≤ 3.2 ulp relative for normal results; ≤ 2⁻¹⁰⁷⁴ +
+// 3.2 ulp absolute below) inlined without its range test, as softmaxRows.ts does with fastExp. A
+// row is checked once, after its loop, for an argument v outside sfExp's range (or NaN):
+//  • |v| < 5.8e6 but out of range: the table index i = ⌊k/256⌋ + 2048 leaves [1, 3123]; indices
+//    in [0, 4096) still read the right limit (EXP_P holds +∞ below 1024 and 0 above 3122), and
+//    `bad |= i` has a bit outside 0…4095 set as soon as one index leaves [0, 4096) (|v| ≳ 1419).
+//    A +∞ limit (v > 709) makes the row's sum +∞, which the sum test below catches;
+//  • |v| ≥ 5.8e6: `| 0` wraps k by a multiple of 2³², so |r| > 1e7 while a valid r has
+//    |r| < 0.0014: Σr² < 1e6 fails;
 //  • NaN or ±∞ anywhere in the row: r or a term is NaN, or a sum is ∞: Σr² < 1e6 or the sum test
 //    fails (NaN fails every comparison).
 // A row that fails is recomputed by the row's textbook max-shifted formula with Math.exp (the
 // code these loops replaced), which also gives the non-finite semantics: NaN anywhere → NaN,
 // ±∞ logits → the limits. sfRows.test.ts checks both paths against such a reference.
-import { EXP_P, EXP_T, LN2_HI_64, LN2_LO_64, LOG2E_64, OFFSET, P_ZERO } from './fastExp.js';
 import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
+import {
+  SF_EXP_P,
+  SF_EXP_T,
+  SF_LN2_HI_256,
+  SF_LN2_LO_256,
+  SF_LOG2E_256,
+  SF_OFFSET,
+  SF_P_ZERO,
+} from './sfExp.js';
 
 // ─── softmaxFocal ────────────────────────────────────────────────────────────────────────────
 //
@@ -165,13 +174,13 @@ function focalF32(
   acc: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   const oa = OA;
   const sa = SA;
   const sw = SW;
@@ -203,13 +212,10 @@ function focalF32(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
       for (let j = t + 1; j < cols; j++) {
@@ -218,13 +224,10 @@ function focalF32(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
       if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
@@ -281,13 +284,13 @@ function focalF64(
   acc: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   const oa = OA;
   const sa = SA;
   const sw = SW;
@@ -319,13 +322,10 @@ function focalF64(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
       for (let j = t + 1; j < cols; j++) {
@@ -334,13 +334,10 @@ function focalF64(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
       if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
@@ -397,13 +394,13 @@ function focalAny(
   acc: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   const oa = OA;
   const sa = SA;
   const sw = SW;
@@ -435,13 +432,10 @@ function focalAny(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
       for (let j = t + 1; j < cols; j++) {
@@ -450,13 +444,10 @@ function focalAny(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
       if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
@@ -514,13 +505,13 @@ function focalGradF32(
   gx: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   const oa = OA;
   const sa = SA;
   const sw = SW;
@@ -551,13 +542,10 @@ function focalGradF32(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         gx[b + j] = e;
         o += e;
       }
@@ -567,13 +555,10 @@ function focalGradF32(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         gx[b + j] = e;
         o += e;
       }
@@ -633,13 +618,13 @@ function focalGradF64(
   gx: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   const oa = OA;
   const sa = SA;
   const sw = SW;
@@ -670,13 +655,10 @@ function focalGradF64(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         gx[b + j] = e;
         o += e;
       }
@@ -686,13 +668,10 @@ function focalGradF64(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         gx[b + j] = e;
         o += e;
       }
@@ -752,13 +731,13 @@ function focalGradAny(
   gx: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   const oa = OA;
   const sa = SA;
   const sw = SW;
@@ -789,13 +768,10 @@ function focalGradAny(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         gx[b + j] = e;
         o += e;
       }
@@ -805,13 +781,10 @@ function focalGradAny(
         const k = kk - off;
         const r = v + k * hi + k * lo;
         const q = r * r;
-        const i = (k >> 6) + zero;
+        const i = (k >> 8) + zero;
         bad |= i;
         sr += q;
-        const e =
-          (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24 + r * (1 / 120)))) *
-          T[kk & 63] *
-          P[i & 4095];
+        const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         gx[b + j] = e;
         o += e;
       }
@@ -995,13 +968,13 @@ function distillF32(
   acc: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   let s = 0;
   let c = 0;
   for (let n = r0; n < r1; n++) {
@@ -1020,24 +993,20 @@ function distillF32(
       const kt = kkt - off;
       const rt = vt + kt * hi + kt * lo;
       const qt = rt * rt;
-      const it = (kt >> 6) + zero;
+      const it = (kt >> 8) + zero;
       bad |= it;
       sr += qt;
       const et =
-        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24 + rt * (1 / 120)))) *
-        T[kkt & 63] *
-        P[it & 4095];
+        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24))) * T[kkt & 255] * P[it & 4095];
       const kks = (off + 0.5 - vs * l2e) | 0;
       const ks = kks - off;
       const rs = vs + ks * hi + ks * lo;
       const qs = rs * rs;
-      const is = (ks >> 6) + zero;
+      const is = (ks >> 8) + zero;
       bad |= is;
       sr += qs;
       const es =
-        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24 + rs * (1 / 120)))) *
-        T[kks & 63] *
-        P[is & 4095];
+        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24))) * T[kks & 255] * P[is & 4095];
       st += et;
       ss += es;
       d += et * (vt - vs);
@@ -1068,13 +1037,13 @@ function distillF64(
   acc: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   let s = 0;
   let c = 0;
   for (let n = r0; n < r1; n++) {
@@ -1093,24 +1062,20 @@ function distillF64(
       const kt = kkt - off;
       const rt = vt + kt * hi + kt * lo;
       const qt = rt * rt;
-      const it = (kt >> 6) + zero;
+      const it = (kt >> 8) + zero;
       bad |= it;
       sr += qt;
       const et =
-        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24 + rt * (1 / 120)))) *
-        T[kkt & 63] *
-        P[it & 4095];
+        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24))) * T[kkt & 255] * P[it & 4095];
       const kks = (off + 0.5 - vs * l2e) | 0;
       const ks = kks - off;
       const rs = vs + ks * hi + ks * lo;
       const qs = rs * rs;
-      const is = (ks >> 6) + zero;
+      const is = (ks >> 8) + zero;
       bad |= is;
       sr += qs;
       const es =
-        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24 + rs * (1 / 120)))) *
-        T[kks & 63] *
-        P[is & 4095];
+        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24))) * T[kks & 255] * P[is & 4095];
       st += et;
       ss += es;
       d += et * (vt - vs);
@@ -1141,13 +1106,13 @@ function distillAny(
   acc: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   let s = 0;
   let c = 0;
   for (let n = r0; n < r1; n++) {
@@ -1166,24 +1131,20 @@ function distillAny(
       const kt = kkt - off;
       const rt = vt + kt * hi + kt * lo;
       const qt = rt * rt;
-      const it = (kt >> 6) + zero;
+      const it = (kt >> 8) + zero;
       bad |= it;
       sr += qt;
       const et =
-        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24 + rt * (1 / 120)))) *
-        T[kkt & 63] *
-        P[it & 4095];
+        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24))) * T[kkt & 255] * P[it & 4095];
       const kks = (off + 0.5 - vs * l2e) | 0;
       const ks = kks - off;
       const rs = vs + ks * hi + ks * lo;
       const qs = rs * rs;
-      const is = (ks >> 6) + zero;
+      const is = (ks >> 8) + zero;
       bad |= is;
       sr += qs;
       const es =
-        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24 + rs * (1 / 120)))) *
-        T[kks & 63] *
-        P[is & 4095];
+        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24))) * T[kks & 255] * P[is & 4095];
       st += et;
       ss += es;
       d += et * (vt - vs);
@@ -1216,13 +1177,13 @@ function distillGradF32(
   e: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   for (let n = r0; n < r1; n++) {
     const b = n * cols;
     const t0 = xt[b];
@@ -1240,24 +1201,20 @@ function distillGradF32(
       const kt = kkt - off;
       const rt = vt + kt * hi + kt * lo;
       const qt = rt * rt;
-      const it = (kt >> 6) + zero;
+      const it = (kt >> 8) + zero;
       bad |= it;
       sr += qt;
       const et =
-        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24 + rt * (1 / 120)))) *
-        T[kkt & 63] *
-        P[it & 4095];
+        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24))) * T[kkt & 255] * P[it & 4095];
       const kks = (off + 0.5 - vs * l2e) | 0;
       const ks = kks - off;
       const rs = vs + ks * hi + ks * lo;
       const qs = rs * rs;
-      const is = (ks >> 6) + zero;
+      const is = (ks >> 8) + zero;
       bad |= is;
       sr += qs;
       const es =
-        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24 + rs * (1 / 120)))) *
-        T[kks & 63] *
-        P[is & 4095];
+        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24))) * T[kks & 255] * P[is & 4095];
       e[j] = et;
       gs[b + j] = es;
       st += et;
@@ -1294,13 +1251,13 @@ function distillGradF64(
   e: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   for (let n = r0; n < r1; n++) {
     const b = n * cols;
     const t0 = xt[b];
@@ -1318,24 +1275,20 @@ function distillGradF64(
       const kt = kkt - off;
       const rt = vt + kt * hi + kt * lo;
       const qt = rt * rt;
-      const it = (kt >> 6) + zero;
+      const it = (kt >> 8) + zero;
       bad |= it;
       sr += qt;
       const et =
-        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24 + rt * (1 / 120)))) *
-        T[kkt & 63] *
-        P[it & 4095];
+        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24))) * T[kkt & 255] * P[it & 4095];
       const kks = (off + 0.5 - vs * l2e) | 0;
       const ks = kks - off;
       const rs = vs + ks * hi + ks * lo;
       const qs = rs * rs;
-      const is = (ks >> 6) + zero;
+      const is = (ks >> 8) + zero;
       bad |= is;
       sr += qs;
       const es =
-        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24 + rs * (1 / 120)))) *
-        T[kks & 63] *
-        P[is & 4095];
+        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24))) * T[kks & 255] * P[is & 4095];
       e[j] = et;
       gs[b + j] = es;
       st += et;
@@ -1372,13 +1325,13 @@ function distillGradAny(
   e: Float64Array,
 ): void {
   // Imported bindings are re-checked on every access; local copies are plain registers.
-  const T = EXP_T;
-  const P = EXP_P;
-  const hi = LN2_HI_64;
-  const lo = LN2_LO_64;
-  const l2e = LOG2E_64;
-  const off = OFFSET;
-  const zero = P_ZERO;
+  const T = SF_EXP_T;
+  const P = SF_EXP_P;
+  const hi = SF_LN2_HI_256;
+  const lo = SF_LN2_LO_256;
+  const l2e = SF_LOG2E_256;
+  const off = SF_OFFSET;
+  const zero = SF_P_ZERO;
   for (let n = r0; n < r1; n++) {
     const b = n * cols;
     const t0 = xt[b];
@@ -1396,24 +1349,20 @@ function distillGradAny(
       const kt = kkt - off;
       const rt = vt + kt * hi + kt * lo;
       const qt = rt * rt;
-      const it = (kt >> 6) + zero;
+      const it = (kt >> 8) + zero;
       bad |= it;
       sr += qt;
       const et =
-        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24 + rt * (1 / 120)))) *
-        T[kkt & 63] *
-        P[it & 4095];
+        (1 + rt + qt * (1 / 2 + rt * (1 / 6) + qt * (1 / 24))) * T[kkt & 255] * P[it & 4095];
       const kks = (off + 0.5 - vs * l2e) | 0;
       const ks = kks - off;
       const rs = vs + ks * hi + ks * lo;
       const qs = rs * rs;
-      const is = (ks >> 6) + zero;
+      const is = (ks >> 8) + zero;
       bad |= is;
       sr += qs;
       const es =
-        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24 + rs * (1 / 120)))) *
-        T[kks & 63] *
-        P[is & 4095];
+        (1 + rs + qs * (1 / 2 + rs * (1 / 6) + qs * (1 / 24))) * T[kks & 255] * P[is & 4095];
       e[j] = et;
       gs[b + j] = es;
       st += et;
