@@ -100,20 +100,22 @@ export function nllLoss<R extends Reduction = 'mean'>(
   return finish(reduction, out, sum, den, rows, rows, ignored);
 }
 
-// The unweighted, unreduced-free path (`mean`/`sum` without weights): Σₙ −xₙ,yₙ over the rows
-// whose index is not ignoreIndex, one gather per row. Five identical copies, one per pair of
-// array types (scores Float32Array / Float64Array / other × indices Int32Array / other), so that
-// each loop's element accesses stay monomorphic (a shared body is several times slower); keep
-// them identical, except that the Int32Array copies test a group's indices with one unsigned
-// compare each (k >>> 0 ≥ C, exact for int32 k). Each also counts the ignored rows (left in `gatherIgnored`) and throws the
-// range error for an index outside [0, C).
+// The unweighted path (`mean`/`sum` without weights): Σₙ −xₙ,yₙ over the rows whose index is not
+// ignoreIndex, one gather per row. Five identical copies, one per pair of array types (scores
+// Float32Array / Float64Array / other × indices Int32Array / other), so that each loop's element
+// accesses stay monomorphic (a shared body is several times slower); keep them identical, except
+// that the Int32Array copies test a group's indices with one OR and four compares
+// ((k₀|k₁|k₂|k₃) < 0 finds a negative int32). Each also counts the ignored rows (left in
+// `gatherIgnored`) and throws the range error for an index outside [0, C).
 // Rows go four at a time into four accumulators (one chain of dependent adds would cost more than
-// the loads); a group with an ignored or out-of-range index sends the rest of its block through
-// the row-by-row loop, which skips or throws.
-// Summation: plainly over blocks of 64 rows (four accumulators of ≤ 16 rows, then two adds),
-// Neumaier over the block sums. A block's plain sum carries ≤ 63u·Σ|vₙ| over its rows (u = 2⁻⁵³, Higham §4.2), the compensated sum of the blocks
-// adds ≤ 2u·|S| + O(n·u²)·Σ|vₙ|: in all |Ŝ − S| ≤ 2u·|S| + 64u·Σ|vₙ| (≤ 66u·|S| ≈ 7.3e−15·|S| for
-// log-probabilities, all ≤ 0). A non-finite block sum propagates as in plain summation (the
+// the loads) when ignoreIndex is outside [0, C) (the default −100): then a group whose indices are
+// all in range has no ignored row, and a group with any other index sends the rest of its block
+// through the row-by-row loop, which skips or throws. With ignoreIndex a class, every row takes
+// the row-by-row loop.
+// Summation: plainly over blocks of 64 rows (four accumulators, then two adds), Neumaier over
+// the block sums. A block's plain sum carries ≤ 63u·Σ|vₙ| over its rows (u = 2⁻⁵³, Higham §4.2),
+// the compensated sum of the blocks adds ≤ 2u·|S| + O(n·u²)·Σ|vₙ|: in all
+// |Ŝ − S| ≤ 2u·|S| + 64u·Σ|vₙ| (≤ 66u·|S| ≈ 7.3e−15·|S| for log-probabilities, all ≤ 0). A non-finite block sum propagates as in plain summation (the
 // compensation is dropped when s is not finite).
 const BLOCK = 64;
 /** Ignored rows counted by the last gather* call. */
@@ -130,31 +132,23 @@ function gatherF32I32(
   let s = 0;
   let c = 0;
   let ignored = 0;
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   for (let b = 0; b < rows; b += BLOCK) {
     const e = Math.min(rows, b + BLOCK);
+    const g = grouped ? e : b;
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
     let n = b;
-    for (; n + 3 < e; n += 4) {
+    for (; n + 3 < g; n += 4) {
       const k0 = y[n];
       const k1 = y[n + 1];
       const k2 = y[n + 2];
       const k3 = y[n + 3];
-      // Any index that is ignored or out of range: the rest of the block goes row by row.
-      if (
-        k0 >>> 0 >= cols ||
-        k1 >>> 0 >= cols ||
-        k2 >>> 0 >= cols ||
-        k3 >>> 0 >= cols ||
-        k0 === ignoreIndex ||
-        k1 === ignoreIndex ||
-        k2 === ignoreIndex ||
-        k3 === ignoreIndex
-      ) {
-        break;
-      }
+      // An index out of range (or ignored: ignoreIndex is out of range here): the rest of
+      // the block goes row by row.
+      if ((k0 | k1 | k2 | k3) < 0 || k0 >= cols || k1 >= cols || k2 >= cols || k3 >= cols) break;
       const base = n * cols;
       a0 -= x[base + k0];
       a1 -= x[base + cols + k1];
@@ -190,26 +184,33 @@ function gatherF32(
   let s = 0;
   let c = 0;
   let ignored = 0;
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   for (let b = 0; b < rows; b += BLOCK) {
     const e = Math.min(rows, b + BLOCK);
+    const g = grouped ? e : b;
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
     let n = b;
-    for (; n + 3 < e; n += 4) {
+    for (; n + 3 < g; n += 4) {
       const k0 = y[n];
       const k1 = y[n + 1];
       const k2 = y[n + 2];
       const k3 = y[n + 3];
-      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      // An index out of range (or ignored: ignoreIndex is out of range here): the rest of
+      // the block goes row by row.
       if (
-        !(k0 >= 0 && k0 < cols && k1 >= 0 && k1 < cols) ||
-        !(k2 >= 0 && k2 < cols && k3 >= 0 && k3 < cols) ||
-        k0 === ignoreIndex ||
-        k1 === ignoreIndex ||
-        k2 === ignoreIndex ||
-        k3 === ignoreIndex
+        !(
+          k0 >= 0 &&
+          k0 < cols &&
+          k1 >= 0 &&
+          k1 < cols &&
+          k2 >= 0 &&
+          k2 < cols &&
+          k3 >= 0 &&
+          k3 < cols
+        )
       ) {
         break;
       }
@@ -248,31 +249,23 @@ function gatherF64I32(
   let s = 0;
   let c = 0;
   let ignored = 0;
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   for (let b = 0; b < rows; b += BLOCK) {
     const e = Math.min(rows, b + BLOCK);
+    const g = grouped ? e : b;
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
     let n = b;
-    for (; n + 3 < e; n += 4) {
+    for (; n + 3 < g; n += 4) {
       const k0 = y[n];
       const k1 = y[n + 1];
       const k2 = y[n + 2];
       const k3 = y[n + 3];
-      // Any index that is ignored or out of range: the rest of the block goes row by row.
-      if (
-        k0 >>> 0 >= cols ||
-        k1 >>> 0 >= cols ||
-        k2 >>> 0 >= cols ||
-        k3 >>> 0 >= cols ||
-        k0 === ignoreIndex ||
-        k1 === ignoreIndex ||
-        k2 === ignoreIndex ||
-        k3 === ignoreIndex
-      ) {
-        break;
-      }
+      // An index out of range (or ignored: ignoreIndex is out of range here): the rest of
+      // the block goes row by row.
+      if ((k0 | k1 | k2 | k3) < 0 || k0 >= cols || k1 >= cols || k2 >= cols || k3 >= cols) break;
       const base = n * cols;
       a0 -= x[base + k0];
       a1 -= x[base + cols + k1];
@@ -308,26 +301,33 @@ function gatherF64(
   let s = 0;
   let c = 0;
   let ignored = 0;
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   for (let b = 0; b < rows; b += BLOCK) {
     const e = Math.min(rows, b + BLOCK);
+    const g = grouped ? e : b;
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
     let n = b;
-    for (; n + 3 < e; n += 4) {
+    for (; n + 3 < g; n += 4) {
       const k0 = y[n];
       const k1 = y[n + 1];
       const k2 = y[n + 2];
       const k3 = y[n + 3];
-      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      // An index out of range (or ignored: ignoreIndex is out of range here): the rest of
+      // the block goes row by row.
       if (
-        !(k0 >= 0 && k0 < cols && k1 >= 0 && k1 < cols) ||
-        !(k2 >= 0 && k2 < cols && k3 >= 0 && k3 < cols) ||
-        k0 === ignoreIndex ||
-        k1 === ignoreIndex ||
-        k2 === ignoreIndex ||
-        k3 === ignoreIndex
+        !(
+          k0 >= 0 &&
+          k0 < cols &&
+          k1 >= 0 &&
+          k1 < cols &&
+          k2 >= 0 &&
+          k2 < cols &&
+          k3 >= 0 &&
+          k3 < cols
+        )
       ) {
         break;
       }
@@ -366,26 +366,33 @@ function gatherAny(
   let s = 0;
   let c = 0;
   let ignored = 0;
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   for (let b = 0; b < rows; b += BLOCK) {
     const e = Math.min(rows, b + BLOCK);
+    const g = grouped ? e : b;
     let a0 = 0;
     let a1 = 0;
     let a2 = 0;
     let a3 = 0;
     let n = b;
-    for (; n + 3 < e; n += 4) {
+    for (; n + 3 < g; n += 4) {
       const k0 = y[n];
       const k1 = y[n + 1];
       const k2 = y[n + 2];
       const k3 = y[n + 3];
-      // Any index that is ignored or out of range: the rest of the block goes row by row.
+      // An index out of range (or ignored: ignoreIndex is out of range here): the rest of
+      // the block goes row by row.
       if (
-        !(k0 >= 0 && k0 < cols && k1 >= 0 && k1 < cols) ||
-        !(k2 >= 0 && k2 < cols && k3 >= 0 && k3 < cols) ||
-        k0 === ignoreIndex ||
-        k1 === ignoreIndex ||
-        k2 === ignoreIndex ||
-        k3 === ignoreIndex
+        !(
+          k0 >= 0 &&
+          k0 < cols &&
+          k1 >= 0 &&
+          k1 < cols &&
+          k2 >= 0 &&
+          k2 < cols &&
+          k3 >= 0 &&
+          k3 < cols
+        )
       ) {
         break;
       }
