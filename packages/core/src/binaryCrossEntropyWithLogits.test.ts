@@ -16,7 +16,7 @@ import {
   splitPoints,
   worstRatio,
 } from '../test/helpers.js';
-import { sigmoidTail } from './internal/softplusTail.js';
+import { spSigmoidFine } from './internal/spFineTail.js';
 
 const unit = (n: number, min = 0, max = 1) =>
   fc.float64Array({ minLength: n, maxLength: n, min, max, noNaN: true });
@@ -178,10 +178,10 @@ describe('binaryCrossEntropyWithLogits', () => {
   });
 
   it('runs its unweighted gradient four elements at a time with the one-element formula, bit for bit', () => {
-    // σ(x) − y as (1 − 2h)·(σ(−|x|) − (h − (2h − 1)·y)), h = [x ≥ 0], σ(−|x|) by sigmoidTail:
+    // σ(x) − y as (1 − 2h)·(σ(−|x|) − (h − (2h − 1)·y)), h = [x ≥ 0], σ(−|x|) by spSigmoidFine:
     // every element of every length (the remainder loop included) and array type, with ±∞ and NaN.
     const ref = (xi: number, yi: number) => {
-      const s = sigmoidTail(Math.abs(xi));
+      const s = spSigmoidFine(Math.abs(xi));
       const h = Number(xi >= 0);
       return (1 - 2 * h) * (s - (h - (2 * h - 1) * yi));
     };

@@ -2,8 +2,8 @@ import { LossShapeError } from './errors.js';
 import { elementOption, floatArg, optionsArg, unwrap } from './internal/args.js';
 import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
-import { sigmoidTail, softplusTail } from './internal/softplusTail.js';
-import { spSigmoidTail } from './internal/spTail.js';
+import { softplusTail } from './internal/softplusTail.js';
+import { spSigmoidFine } from './internal/spFineTail.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -125,7 +125,7 @@ export function binaryCrossEntropyWithLogitsGrad(
 // Per element, the formulas above with three changes that leave the value within a few ulp:
 //  • log1p(e^−|x|) by softplusTail (one table-driven polynomial, ≤ 3u for |x| ≤ 40, fastExp's
 //    3.2 ulp beyond), so ℓ (a sum of non-negative terms) is within a few ulp: far inside 1e−9.
-//    The gradient's σ(−|x|) comes from sigmoidTail (same scheme, ≤ 4u).
+//    The gradient's σ(−|x|) comes from spSigmoidFine (same scheme on a finer grid, < 5u).
 //  • No data-dependent branch (on random labels and signs a branch mispredicts half the time,
 //    which cost more than the arithmetic): max(±x, 0) = (|x| ± x)/2, exact for finite
 //    |x| < 2¹⁰²³; both terms are formed and multiplied by their coefficients; σ(x) and σ(−x) are
@@ -162,9 +162,9 @@ function gradTerm(xi: number, yi: number, pos: number): number {
   // σ(x) and σ(−x) from one exp of −|x| ≤ 0: for x ≥ 0, σ(x) = 1/(1 + e), σ(−x) = e/(1 + e)
   // with e = e^−x, and mirrored for x < 0. Computing σ(−x) directly (not 1 − σ(x)) keeps it
   // exact when it is tiny, e.g. σ(−200) ≈ 1.4e-87. ∂ℓ/∂x = (1 − y)·σ(x) − pw·y·σ(−x).
-  // σ(−|x|) by sigmoidTail (≤ 4u, no exp and no division); σ(|x|) = 1 − σ(−|x|) ≥ ½ rounds
+  // σ(−|x|) by spSigmoidFine (< 5u, no exp and no division); σ(|x|) = 1 − σ(−|x|) ≥ ½ rounds
   // once (no cancellation: σ(−|x|) ≤ ½).
-  const small = sigmoidTail(Math.abs(xi));
+  const small = spSigmoidFine(Math.abs(xi));
   const big = 1 - small;
   const h = Number(xi >= 0);
   return (1 - yi) * (h * big + (1 - h) * small) - pos * (h * small + (1 - h) * big);
@@ -173,14 +173,14 @@ function gradTerm(xi: number, yi: number, pos: number): number {
 /** ∂ℓ/∂x for one element without posWeight (pos = y): σ(x) − y, branch-free; see above. */
 function plainGradTerm(xi: number, yi: number): number {
   // (1 − y)·σ(x) − y·σ(−x) = σ(x) − y, formed so that σ's small side never cancels: with
-  // s = σ(−|x|) (sigmoidTail, ≤ 4u) and h = [x ≥ 0],
+  // s = σ(−|x|) (spSigmoidFine, < 5u) and h = [x ≥ 0],
   //   x ≥ 0: σ(x) − y = (1 − y) − s,   x < 0: σ(x) − y = s − y,
   // i.e. (1 − 2h)·(s − ŷ) with ŷ = h − (2h − 1)·y: 1 − y for h = 1 (one rounding, as in
   // gradTerm; exact for y ∈ [½, 1]), y for h = 0 (exact). One subtraction rounds after s: for
-  // y ∈ {0, 1} the result is −s, s (exact from s), 1 − s or s − 1 (≥ ½): within 4.5u. ±∞ give their
+  // y ∈ {0, 1} the result is −s, s (exact from s), 1 − s or s − 1 (≥ ½): within 5.5u. ±∞ give their
   // limits 1 − y and −y (s = 0), NaN propagates (s = NaN). Fewer operations than gradTerm
   // (no second selection, no 1 − s), which is what the unweighted loops below run.
-  const s = spSigmoidTail(Math.abs(xi));
+  const s = spSigmoidFine(Math.abs(xi));
   const h = Number(xi >= 0);
   return (1 - 2 * h) * (s - (h - (2 * h - 1) * yi));
 }
@@ -319,22 +319,22 @@ function weightedSum(
 
 // The unweighted gradient loops: plainGradTerm's formula written out for four elements per
 // iteration (they share the loop's checks of the arrays and of k, which V8 does not hoist out of
-// the loop), with spSigmoidTail (sigmoidTail's values bit for bit, cheaper indexing) inlined at
-// the four call sites. Keep the four bodies identical to plainGradTerm.
+// the loop), with spSigmoidFine (five table entries per element instead of sigmoidTail's eight)
+// inlined at the four call sites. Keep the four bodies identical to plainGradTerm.
 function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Float64Array): void {
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const x0 = x[i];
-    const s0 = spSigmoidTail(Math.abs(x0));
+    const s0 = spSigmoidFine(Math.abs(x0));
     const h0 = Number(x0 >= 0);
     const x1 = x[i + 1];
-    const s1 = spSigmoidTail(Math.abs(x1));
+    const s1 = spSigmoidFine(Math.abs(x1));
     const h1 = Number(x1 >= 0);
     const x2 = x[i + 2];
-    const s2 = spSigmoidTail(Math.abs(x2));
+    const s2 = spSigmoidFine(Math.abs(x2));
     const h2 = Number(x2 >= 0);
     const x3 = x[i + 3];
-    const s3 = spSigmoidTail(Math.abs(x3));
+    const s3 = spSigmoidFine(Math.abs(x3));
     const h3 = Number(x3 >= 0);
     gx[i] = k * ((1 - 2 * h0) * (s0 - (h0 - (2 * h0 - 1) * y[i])));
     gx[i + 1] = k * ((1 - 2 * h1) * (s1 - (h1 - (2 * h1 - 1) * y[i + 1])));
@@ -350,16 +350,16 @@ function gradF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Flo
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const x0 = x[i];
-    const s0 = spSigmoidTail(Math.abs(x0));
+    const s0 = spSigmoidFine(Math.abs(x0));
     const h0 = Number(x0 >= 0);
     const x1 = x[i + 1];
-    const s1 = spSigmoidTail(Math.abs(x1));
+    const s1 = spSigmoidFine(Math.abs(x1));
     const h1 = Number(x1 >= 0);
     const x2 = x[i + 2];
-    const s2 = spSigmoidTail(Math.abs(x2));
+    const s2 = spSigmoidFine(Math.abs(x2));
     const h2 = Number(x2 >= 0);
     const x3 = x[i + 3];
-    const s3 = spSigmoidTail(Math.abs(x3));
+    const s3 = spSigmoidFine(Math.abs(x3));
     const h3 = Number(x3 >= 0);
     gx[i] = k * ((1 - 2 * h0) * (s0 - (h0 - (2 * h0 - 1) * y[i])));
     gx[i + 1] = k * ((1 - 2 * h1) * (s1 - (h1 - (2 * h1 - 1) * y[i + 1])));
@@ -381,16 +381,16 @@ function gradAny(
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const x0 = x[i];
-    const s0 = spSigmoidTail(Math.abs(x0));
+    const s0 = spSigmoidFine(Math.abs(x0));
     const h0 = Number(x0 >= 0);
     const x1 = x[i + 1];
-    const s1 = spSigmoidTail(Math.abs(x1));
+    const s1 = spSigmoidFine(Math.abs(x1));
     const h1 = Number(x1 >= 0);
     const x2 = x[i + 2];
-    const s2 = spSigmoidTail(Math.abs(x2));
+    const s2 = spSigmoidFine(Math.abs(x2));
     const h2 = Number(x2 >= 0);
     const x3 = x[i + 3];
-    const s3 = spSigmoidTail(Math.abs(x3));
+    const s3 = spSigmoidFine(Math.abs(x3));
     const h3 = Number(x3 >= 0);
     gx[i] = k * ((1 - 2 * h0) * (s0 - (h0 - (2 * h0 - 1) * y[i])));
     gx[i + 1] = k * ((1 - 2 * h1) * (s1 - (h1 - (2 * h1 - 1) * y[i + 1])));

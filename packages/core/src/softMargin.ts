@@ -1,7 +1,7 @@
 import { optionsArg } from './internal/args.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
-import { spSigmoidTail, spSoftplusTail } from './internal/spTail.js';
+import { spSigmoidFine, spSoftplusFine } from './internal/spFineTail.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -74,14 +74,14 @@ export function softMarginGrad(
 // ℓ = softplus(z), z = −y·f: softplus(z) = log(1 + eᶻ) = max(z, 0) + log(e^(−max(z,0)) + e^(z−max(z,0)))
 // = max(z, 0) + log1p(e^(−|z|)). The exponent is ≤ 0, so nothing overflows, and log1p keeps the
 // tail e^(−|z|) exact when it is tiny (z = 800: 800 + log1p(e⁻⁸⁰⁰) = 800; z = −800:
-// 0 + log1p(e⁻⁸⁰⁰) = e⁻⁸⁰⁰ → 0). log1p(e^(−|z|)) comes from softplusTail (≤ 3u, u = 2⁻⁵³, one
+// 0 + log1p(e⁻⁸⁰⁰) = e⁻⁸⁰⁰ → 0). log1p(e^(−|z|)) comes from spSoftplusFine (< 5u, u = 2⁻⁵³, one
 // table-driven polynomial instead of Math.exp and Math.log1p); both parts are ≥ 0, so ℓ is within
-// 3.5u of the exact softplus of the rounded z. No data-dependent branch: V8 compiles Math.max to
+// 5.5u of the exact softplus of the rounded z. No data-dependent branch: V8 compiles Math.max to
 // compares and jumps, which on random signs mispredict half the time (that doubled the time), so
 // max(z, 0) = (|z| + z)/2, exact for finite |z| < 2¹⁰²³. It differs from Math.max only at z = −∞
 // (∞ − ∞ = NaN) and |z| ≥ 2¹⁰²³ (|z| + z overflows); both make the block's sum NaN or ∞, and such
 // a block is recomputed by `exactBlock` (Math.max), which also rewrites its 'none' outputs and
-// gives the exact limits: z = +∞ → ∞, z = −∞ → 0 (spSoftplusTail(∞) = 0), NaN → NaN. A block whose
+// gives the exact limits: z = +∞ → ∞, z = −∞ → 0 (spSoftplusFine(∞) = 0), NaN → NaN. A block whose
 // true sum is ∞ or NaN is recomputed too and gives the same ∞ or NaN.
 //
 // Three identical copies for Float32Array, Float64Array and anything else, so each sees one array
@@ -98,7 +98,7 @@ const BLOCK = 1024;
 function term(xi: number, ti: number): number {
   const z = -ti * xi;
   const a = Math.abs(z);
-  return 0.5 * (a + z) + spSoftplusTail(a);
+  return 0.5 * (a + z) + spSoftplusFine(a);
 }
 
 /** The reference loop over [i0, i1): Math.max, per-element Neumaier; writes `out` if given. */
@@ -113,7 +113,7 @@ function exactBlock(
   let c = 0;
   for (let i = i0; i < i1; i++) {
     const z = -y[i] * x[i];
-    const v = Math.max(z, 0) + spSoftplusTail(Math.abs(z));
+    const v = Math.max(z, 0) + spSoftplusFine(Math.abs(z));
     if (out !== null) out[i] = v;
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
@@ -184,33 +184,33 @@ function sumAny(
   return Number.isFinite(s) ? s + c : s;
 }
 
-// The gradient −t·σ(z), z = −t·f, times the reduction's factor k. With s = σ(−|z|) (spSigmoidTail =
-// sigmoidTail, ≤ 4u, no exp and no division) and h = [z ≥ 0] ∈ {0, 1}: σ(z) = 1 − s for z ≥ 0 and
+// The gradient −t·σ(z), z = −t·f, times the reduction's factor k. With s = σ(−|z|) (spSigmoidFine,
+// < 5u, no exp and no division) and h = [z ≥ 0] ∈ {0, 1}: σ(z) = 1 − s for z ≥ 0 and
 // s for z < 0, picked without a branch (on random labels and signs a branch mispredicts half the
 // time) as h − (2h − 1)·s: 1 − s (one rounding) for h = 1, 0 + s = s (exact) for h = 0. The small
 // side keeps its relative accuracy (σ(−200) ≈ 1.4e−87 is s itself, not 1 − something), and
-// 1 − s ≥ ½ rounds once without cancellation: σ is within 4.5u, the gradient within 6u. z = +∞
+// 1 − s ≥ ½ rounds once without cancellation: σ is within 5.5u, the gradient within 7u. z = +∞
 // gives σ = 1 (s = 0, h = 1), z = −∞ gives 0, NaN propagates (s = NaN).
 // Four elements per iteration: they share the loop's checks of the arrays and of k, which V8 does
-// not hoist out of the loop (~15% of the time). spSigmoidTail is inlined at the four call sites.
+// not hoist out of the loop (~15% of the time). spSigmoidFine is inlined at the four call sites.
 function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Float64Array): void {
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const t0 = y[i];
     const z0 = -t0 * x[i];
-    const s0 = spSigmoidTail(Math.abs(z0));
+    const s0 = spSigmoidFine(Math.abs(z0));
     const h0 = Number(z0 >= 0);
     const t1 = y[i + 1];
     const z1 = -t1 * x[i + 1];
-    const s1 = spSigmoidTail(Math.abs(z1));
+    const s1 = spSigmoidFine(Math.abs(z1));
     const h1 = Number(z1 >= 0);
     const t2 = y[i + 2];
     const z2 = -t2 * x[i + 2];
-    const s2 = spSigmoidTail(Math.abs(z2));
+    const s2 = spSigmoidFine(Math.abs(z2));
     const h2 = Number(z2 >= 0);
     const t3 = y[i + 3];
     const z3 = -t3 * x[i + 3];
-    const s3 = spSigmoidTail(Math.abs(z3));
+    const s3 = spSigmoidFine(Math.abs(z3));
     const h3 = Number(z3 >= 0);
     gx[i] = -t0 * k * (h0 - (2 * h0 - 1) * s0);
     gx[i + 1] = -t1 * k * (h1 - (2 * h1 - 1) * s1);
@@ -220,7 +220,7 @@ function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Flo
   for (; i < n; i++) {
     const t = y[i];
     const z = -t * x[i];
-    const s = spSigmoidTail(Math.abs(z));
+    const s = spSigmoidFine(Math.abs(z));
     const h = Number(z >= 0);
     gx[i] = -t * k * (h - (2 * h - 1) * s);
   }
@@ -231,19 +231,19 @@ function gradF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Flo
   for (; i + 3 < n; i += 4) {
     const t0 = y[i];
     const z0 = -t0 * x[i];
-    const s0 = spSigmoidTail(Math.abs(z0));
+    const s0 = spSigmoidFine(Math.abs(z0));
     const h0 = Number(z0 >= 0);
     const t1 = y[i + 1];
     const z1 = -t1 * x[i + 1];
-    const s1 = spSigmoidTail(Math.abs(z1));
+    const s1 = spSigmoidFine(Math.abs(z1));
     const h1 = Number(z1 >= 0);
     const t2 = y[i + 2];
     const z2 = -t2 * x[i + 2];
-    const s2 = spSigmoidTail(Math.abs(z2));
+    const s2 = spSigmoidFine(Math.abs(z2));
     const h2 = Number(z2 >= 0);
     const t3 = y[i + 3];
     const z3 = -t3 * x[i + 3];
-    const s3 = spSigmoidTail(Math.abs(z3));
+    const s3 = spSigmoidFine(Math.abs(z3));
     const h3 = Number(z3 >= 0);
     gx[i] = -t0 * k * (h0 - (2 * h0 - 1) * s0);
     gx[i + 1] = -t1 * k * (h1 - (2 * h1 - 1) * s1);
@@ -253,7 +253,7 @@ function gradF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Flo
   for (; i < n; i++) {
     const t = y[i];
     const z = -t * x[i];
-    const s = spSigmoidTail(Math.abs(z));
+    const s = spSigmoidFine(Math.abs(z));
     const h = Number(z >= 0);
     gx[i] = -t * k * (h - (2 * h - 1) * s);
   }
@@ -270,19 +270,19 @@ function gradAny(
   for (; i + 3 < n; i += 4) {
     const t0 = y[i];
     const z0 = -t0 * x[i];
-    const s0 = spSigmoidTail(Math.abs(z0));
+    const s0 = spSigmoidFine(Math.abs(z0));
     const h0 = Number(z0 >= 0);
     const t1 = y[i + 1];
     const z1 = -t1 * x[i + 1];
-    const s1 = spSigmoidTail(Math.abs(z1));
+    const s1 = spSigmoidFine(Math.abs(z1));
     const h1 = Number(z1 >= 0);
     const t2 = y[i + 2];
     const z2 = -t2 * x[i + 2];
-    const s2 = spSigmoidTail(Math.abs(z2));
+    const s2 = spSigmoidFine(Math.abs(z2));
     const h2 = Number(z2 >= 0);
     const t3 = y[i + 3];
     const z3 = -t3 * x[i + 3];
-    const s3 = spSigmoidTail(Math.abs(z3));
+    const s3 = spSigmoidFine(Math.abs(z3));
     const h3 = Number(z3 >= 0);
     gx[i] = -t0 * k * (h0 - (2 * h0 - 1) * s0);
     gx[i + 1] = -t1 * k * (h1 - (2 * h1 - 1) * s1);
@@ -292,7 +292,7 @@ function gradAny(
   for (; i < n; i++) {
     const t = y[i];
     const z = -t * x[i];
-    const s = spSigmoidTail(Math.abs(z));
+    const s = spSigmoidFine(Math.abs(z));
     const h = Number(z >= 0);
     gx[i] = -t * k * (h - (2 * h - 1) * s);
   }
@@ -310,7 +310,7 @@ function gradPer(
   for (let i = 0; i < n; i++) {
     const t = y[i];
     const z = -t * x[i];
-    const s = spSigmoidTail(Math.abs(z));
+    const s = spSigmoidFine(Math.abs(z));
     const h = Number(z >= 0);
     gx[i] = -t * (scale * per[i]) * (h - (2 * h - 1) * s);
   }
