@@ -157,8 +157,8 @@ export function crossEntropy<R extends Reduction = 'mean'>(
   let ignored = 0;
   if (p.index !== null && w === undefined && eps === 0 && out === null) {
     // The common case, unweighted index targets, in one fused pass (one exp per logit, one log
-    // per run of rows; see internal/softmaxRows.ts). Wide float32 rows (a vocabulary) take the
-    // WebAssembly SIMD row sums where the runtime has them (internal/lseRows.ts).
+    // per run of rows; see internal/softmaxRows.ts). Float32 logits take the WebAssembly SIMD
+    // row sums where the runtime has them (internal/lseRows.ts).
     const acc = new Float64Array(3);
     if (
       !(

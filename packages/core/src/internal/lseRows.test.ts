@@ -246,12 +246,92 @@ describe('lseRows (WebAssembly SIMD row log-sum-exp)', () => {
     expect(acc[0]).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('declines narrow rows (the JavaScript loops take them)', () => {
+  it('declines one column, and rowShiftedSumsSimd narrow rows (the JavaScript loops take them)', () => {
     const acc = new Float64Array(3).fill(7);
-    const x = new Float32Array(2 * 1023);
-    expect(crossEntropyIndexRowsSimd(x, [0, 1], 0, 2, 1023, -100, acc)).toBe(false);
+    expect(crossEntropyIndexRowsSimd(new Float32Array(2), [0, 0], 0, 2, 1, -100, acc)).toBe(false);
     expect(Array.from(acc)).toEqual([7, 7, 7]);
+    const x = new Float32Array(2 * 1023);
     expect(rowShiftedSumsSimd(x, 0, 2, 1023, new Float64Array(2), new Float64Array(2))).toBe(false);
+  });
+
+  it('fused cross-entropy on narrow rows (2 ≤ C < 1024): the reference, flagged rows, batched logs', () => {
+    // Shifted by the first logit: rows whose first logit is the smallest have S up to ~e⁶⁰, so
+    // the product of the exp-sums closes a run every ~15 rows.
+    for (const [cols, rows, sigma] of [
+      [2, 20000, 2],
+      [3, 9001, 2],
+      [10, 5000, 3],
+      [11, 3000, 9],
+      [1023, 40, 2],
+    ]) {
+      const x = normal(rows * cols, sigma, 100 + cols);
+      for (let n = 0; n < rows; n += 3) {
+        let lo = 0;
+        for (let j = 1; j < cols; j++) if (x[n * cols + j] < x[n * cols + lo]) lo = j;
+        const t = x[n * cols];
+        x[n * cols] = x[n * cols + lo];
+        x[n * cols + lo] = t;
+      }
+      const rnd = seededRandom(cols + 1);
+      const y = Int32Array.from({ length: rows }, (_, n) =>
+        n % 11 === 3 ? -100 : Math.floor(rnd() * cols),
+      );
+      const acc = new Float64Array(3);
+      expect(crossEntropyIndexRowsSimd(x, y, 0, rows, cols, -100, acc)).toBe(true);
+      let want = 0;
+      let wantC = 0; // Neumaier
+      let tol = 0;
+      let ignored = 0;
+      for (let n = 0; n < rows; n++) {
+        if (y[n] === -100) {
+          ignored++;
+          continue;
+        }
+        const { m, s } = refSums(x, n * cols, cols);
+        const v = m + Math.log(s) - x[n * cols + y[n]];
+        const t = want + v;
+        wantC += Math.abs(want) >= Math.abs(v) ? want - t + v : v - t + want;
+        want = t;
+        tol += (5.4 + cols / 2 + 2) * U + REF + 8 * U * (Math.abs(v) + Math.abs(m) + 1);
+      }
+      expect(acc[2]).toBe(ignored);
+      expect(Math.abs(acc[0] + acc[1] - (want + wantC))).toBeLessThanOrEqual(tol);
+    }
+  });
+
+  it('narrow rows: flagged rows take the exact lse, with PyTorch limits', () => {
+    const cols = 5;
+    const I = Number.POSITIVE_INFINITY;
+    const rows = [
+      [0.5, 1, 2, 3, 4],
+      [0, 1, -800, 2, 3], // far below x₀: flagged, exact
+      [-100, 0, 1, 2, 3], // far above x₀: flagged, exact
+      [0, -I, 1, -I, 2], // −∞ logits: flagged, exact (terms 0)
+      [3, 2, 1, 0, -1],
+    ];
+    const x = Float32Array.from(rows.flat());
+    const y = [4, 0, 0, 2, 1];
+    const acc = new Float64Array(3);
+    expect(crossEntropyIndexRowsSimd(x, y, 0, rows.length, cols, -100, acc)).toBe(true);
+    let want = 0;
+    for (let n = 0; n < rows.length; n++) {
+      const { m, s } = refSums(x, n * cols, cols);
+      want += m + Math.log(s) - x[n * cols + y[n]];
+    }
+    expect(Math.abs(acc[0] + acc[1] - want)).toBeLessThanOrEqual(1e-13 * want);
+    for (const [row, target, expected] of [
+      [[0, 1, I, 2, 3], 0, I], // lse = +∞
+      [[0, 1, I, 2, 3], 2, Number.NaN], // +∞ − +∞
+      [[I, 0, 1, 2, 3], 1, I],
+      [[Number.NaN, 0, 1, 2, 3], 1, Number.NaN],
+      [[0, 1, Number.NaN, 2, 3], 1, Number.NaN],
+      [[-I, -I, -I, -I, -I], 1, Number.NaN], // −∞ − (−∞)
+    ] as const) {
+      expect(
+        crossEntropyIndexRowsSimd(Float32Array.from(row), [target], 0, 1, cols, -100, acc),
+      ).toBe(true);
+      expect(acc[0]).toBe(expected);
+    }
   });
 
   describe('gradient kernel (softmax − onehot)', () => {

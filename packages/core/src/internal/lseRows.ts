@@ -1,12 +1,18 @@
-// Cross-entropy over wide float32 rows (a language model's vocabulary, C in the thousands) with
-// the row sums in WebAssembly SIMD (lseSimd.wat). Per row the JavaScript loops of
-// softmaxRows.ts spend ~4.7 ns a logit on one float64 exp; the SIMD kernel does two logits per
-// step in float64 lanes, ~2 ns a logit, plus ~0.3 ns to copy the row into its memory.
+// Cross-entropy over float32 logits with the row exp-sums in WebAssembly SIMD (lseSimd.wat).
+// The JavaScript loops of softmaxRows.ts spend ~4.7 ns a logit on one float64 exp; the SIMD
+// kernels do two logits per step in float64 lanes, ~2 ns a logit, plus the copies in and out
+// of the module's memory (~0.3 ns a logit in, memcpy speed out).
+//  • Wide rows (C ≥ 1024, a language model's vocabulary), the forward: "rows", per row
+//    m = max_j x_j and S = Σ_j exp(x_j − m), then lse = m + log S here (one Math.log per row)
+//    and the loss term (m − x_y) + log S.
+//  • Narrow rows, the forward, and every width, the gradient: "softmax", shifted by the row's
+//    first logit as in softmaxRows.ts (no pass for the maximum), with or without the
+//    numerators k·exp(x_j − m)/S written out; rows whose shift is not finite, or with a logit
+//    outside [x₀ − 700, x₀ + 69], come back flagged and are recomputed by the JavaScript steps
+//    (so −∞ logits keep exact 0 gradients). Each lane sums ≤ ⌈C/2⌉ terms in order: relative
+//    error of S ≤ (5.4 + ⌈C/2⌉ + 1)·u (the JavaScript loops' sequential sum allows C·u).
 //
-// Per row: m = max_j x_j, S = Σ_j exp(x_j − m) in the kernel, then lse = m + log S here (one
-// Math.log per row) and the loss term (m − x_y) + log S.
-//
-// Error of one term exp(v), v = x_j − m (the kernel's steps, u = 2⁻⁵³, 1 ulp = 2u near 1):
+// Error of one term exp(v), v = x_j − m (both kernels' steps, u = 2⁻⁵³, 1 ulp = 2u near 1):
 //  • v itself is x_j − m in float64: exact for float32 inputs whose exponents differ by ≤ 28
 //    (else one rounding, ≤ u·|v|, as in every float64 loop of this package);
 //  • k = round(v·256/ln2) (to within 0.5 + 3e−11 after the rounding of the product), so
@@ -22,30 +28,32 @@
 //    entries against exact integer arithmetic); 2^⌊k/256⌋ joins it exactly (exponent field);
 //  • the product p·scale rounds: ≤ u.
 // Total: ≤ 0.35 + 0.0014 + 2.02 + 2 + 1 ≤ 5.4u = 2.7 ulp relative (fastExp's is 3.2 ulp).
-// v < −700 is clamped to −700: such a term (< 1e−304) becomes ≤ 1.02e−304, and S ≥ 1 (the
-// maximum's term is exactly 1: v = 0 gives k = 0, r = 0, T[0] = 1), so the change is far below
-// u·S (S gains at most C·1.02e−304).
+// (v ∈ [−700, 69] keeps |k| < 2¹⁸ and the result normal: "rows" clamps v below −700,
+// "softmax" flags the row.) In "rows", a term with v < −700 (< 1e−304) becomes ≤ 1.02e−304,
+// and S ≥ 1 (the maximum's term is exactly 1: v = 0 gives k = 0, r = 0, T[0] = 1), so the
+// change is far below u·S (S gains at most C·1.02e−304).
 //
-// The sum: each lane adds ≤ 128 positive terms per block of 256, the blocks are added into a
-// row total, the two lanes at the end: relative error of S ≤ (5.4 + 127 + ⌈C/256⌉ + 1)·u, e.g.
-// ≤ 259u ≈ 2.9e−14 for C = 32000 (the JavaScript loop's sequential sum allows C·u). Then
-// lse = m + log S is off by ≤ that plus the roundings of the log and the addition.
+// The sum in "rows": each lane adds ≤ 128 positive terms per block of 256, the blocks are
+// added into a row total, the two lanes at the end: relative error of S ≤ (5.4 + 127 +
+// ⌈C/256⌉ + 1)·u, e.g. ≤ 259u ≈ 2.9e−14 for C = 32000 (the JavaScript loop's sequential sum
+// allows C·u). Then lse = m + log S is off by ≤ that plus the roundings of the log and the
+// addition.
 //
-// Non-finite rows: the kernel's maximum skips NaN (pmax) and S picks it up (NaN − m is NaN, and
-// max(NaN, −700) stays NaN); a ±∞ maximum (any +∞ logit, or all −∞) is not finite. Such rows —
-// m = ±∞ or S = NaN — are recomputed by softmaxRows.ts's exactLse, which gives PyTorch's
-// limits (+∞, −∞, NaN). A −∞ logit in a finite row is just a term 0 (clamped as above).
+// Non-finite rows in "rows": the maximum skips NaN (pmax) and S picks it up (NaN − m is NaN,
+// and max(NaN, −700) stays NaN); a ±∞ maximum (any +∞ logit, or all −∞) is not finite. Such
+// rows — m = ±∞ or S = NaN — are recomputed by softmaxRows.ts's exactLse, which gives
+// PyTorch's limits (+∞, −∞, NaN). A −∞ logit in a finite row is just a term 0 (clamped).
 //
 // Memory: one module instance, compiled on first use and kept (like a lazily built table):
-// the 2 KiB table, the results and up to 512 KiB of rows (more for a single row wider than
-// that, up to LSE_SIMD_MAX_COLS). The copy of each chunk of rows is ~0.3 ns a logit; the
-// chunk then stays in L2 for the kernel's two passes (maximum, sum).
+// the 2 KiB table, the results and up to 512 KiB of rows for "rows" (more for a single row
+// wider than that, up to LSE_SIMD_MAX_COLS), 16384 logits in and out for "softmax". Each chunk
+// stays in L2 between its copy in, the kernel's passes and its copy out.
 import { LSE_SIMD_WASM } from './lseSimdBytes.js';
 import { exactLse, rowSoftmaxNumerators } from './softmaxRows.js';
 
-/** Rows narrower than this stay in JavaScript (the copy and the call are not paid back). */
+/** Rows at least this wide take "rows" (a copy per row, −∞ padding); narrower, "softmax". */
 export const LSE_SIMD_MIN_COLS = 1024;
-/** Rows wider than this stay in JavaScript (bounds the memory kept: ≤ 1 MiB a row, 3 MiB for a gradient row). */
+/** Rows wider stay in JavaScript (bounds the memory kept: 1 MiB a row, 3 MiB a gradient row). */
 export const LSE_SIMD_MAX_COLS = 1 << 18;
 
 /** Byte offsets in the module's memory: the table, the results (16 bytes a row), the rows. */
@@ -65,6 +73,7 @@ type SoftmaxFn = (
   out: number,
   stats: number,
   kScale: number,
+  write: number,
 ) => void;
 interface WasmMemory {
   buffer: ArrayBuffer;
@@ -177,6 +186,7 @@ export function crossEntropyIndexRowsSimd(
   ignoreIndex: number,
   acc: Float64Array,
 ): boolean {
+  if (cols < LSE_SIMD_MIN_COLS) return narrowRows(x, index, r0, r1, cols, ignoreIndex, acc);
   const l = setup(cols);
   if (l === null) return false;
   const { heap, res, stride, slots } = l;
@@ -216,6 +226,86 @@ export function crossEntropyIndexRowsSimd(
   }
   acc[0] = s;
   acc[1] = c;
+  acc[2] = ignored;
+  return true;
+}
+
+/** A run of row exp-sums (each < 2¹¹⁰ here) is logged once its product reaches this. */
+const RUN_LIMIT = 2 ** 900;
+
+/**
+ * {@link crossEntropyIndexRowsSimd} for rows of 2 ≤ cols < LSE_SIMD_MIN_COLS: the "softmax"
+ * kernel without its output (write = 0) gives each row's shift mₙ = xₙ,₀ and Sₙ ∈ [1, C·e⁶⁹]
+ * (or flags it), and the logs are batched as in softmaxRows.ts's crossEntropyIndexRows:
+ * Σₙ log Sₙ = log Πₙ Sₙ, one Math.log per run of rows whose product stays below 2¹⁰¹⁰.
+ * Flagged rows add their exact lse − xₙ,yₙ.
+ */
+function narrowRows(
+  x: Float32Array,
+  index: ArrayLike<number>,
+  r0: number,
+  r1: number,
+  cols: number,
+  ignoreIndex: number,
+  acc: Float64Array,
+): boolean {
+  if (cols < 2) return false;
+  const kern = lseKernel();
+  if (kern === null) return false;
+  const per = Math.max(1, Math.floor(GRAD_CHUNK / cols));
+  const stats = OUT;
+  const input = stats + 16 * per;
+  const need = input + 4 * per * cols + 4;
+  const have = kern.memory.buffer.byteLength;
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  const buf = kern.memory.buffer;
+  const inF32 = new Float32Array(buf, input, per * cols);
+  const st = new Float64Array(buf, stats, 2 * per);
+  let s = 0;
+  let c = 0;
+  let lp = 0;
+  let lc = 0;
+  let prod = 1;
+  let ignored = 0;
+  for (let n0 = r0; n0 < r1; n0 += per) {
+    const n1 = Math.min(r1, n0 + per);
+    inF32.set(x.subarray(n0 * cols, n1 * cols));
+    kern.softmax(input, n1 - n0, cols, 0, stats, 1, 0);
+    for (let n = n0; n < n1; n++) {
+      const y = index[n];
+      if (y === ignoreIndex) {
+        ignored++;
+        continue;
+      }
+      const b = n * cols;
+      const m = st[2 * (n - n0)];
+      const rs = st[2 * (n - n0) + 1];
+      let v: number;
+      if (Number.isFinite(m) && Number.isFinite(rs)) {
+        v = m - x[b + y];
+        if (prod >= RUN_LIMIT) {
+          const l = Math.log(prod);
+          const u = lp + l;
+          lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+          lp = u;
+          prod = 1;
+        }
+        prod *= rs;
+      } else v = exactLse(x, b, cols) - x[b + y];
+      const t = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+      s = t;
+    }
+  }
+  const l = Math.log(prod);
+  const u = lp + l;
+  lc += Math.abs(lp) >= Math.abs(l) ? lp - u + l : l - u + lp;
+  lp = u;
+  // The two compensated sums, added as one: (s + c) + (lp + lc).
+  const t = s + lp;
+  c += Math.abs(s) >= Math.abs(lp) ? s - t + lp : lp - t + s;
+  acc[0] = t;
+  acc[1] = c + lc;
   acc[2] = ignored;
   return true;
 }
@@ -297,7 +387,7 @@ export function crossEntropyGradIndexRowsSimd(
     const n1 = Math.min(rows, n0 + per);
     const len = (n1 - n0) * cols;
     inF32.set(x.subarray(n0 * cols, n0 * cols + len));
-    kern.softmax(input, n1 - n0, cols, output, stats, k);
+    kern.softmax(input, n1 - n0, cols, output, stats, k, 1);
     gx.set(len === outF64.length ? outF64 : outF64.subarray(0, len), n0 * cols);
     for (let n = n0; n < n1; n++) {
       const b = n * cols;

@@ -126,16 +126,17 @@
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rowLoop))))
 
-  ;; Softmax rows for the gradient: rows n = 0…rows−1 of cols float32 logits, contiguous at p
-  ;; (4 readable bytes after the last row): writes kScale·exp(x_j − m)/S as f64 at
-  ;; out + 8·(n·cols + j), and m, S at stats + 16n. The shift m is the row's first logit (as in
-  ;; softmaxRows.ts: no pass for the maximum, and S ≥ 1); the exp and the table as in "rows",
+  ;; Softmax rows (the gradient; the forward of narrow rows): rows n = 0…rows−1 of cols float32
+  ;; logits, contiguous at p (4 readable bytes after the last row): writes m, S at stats + 16n
+  ;; and, if write ≠ 0, kScale·exp(x_j − m)/S as f64 at out + 8·(n·cols + j). The shift m is
+  ;; the row's first logit (as in softmaxRows.ts: no pass for the maximum, and 1 ≤ S ≤ C·e⁶⁹);
+  ;; the exp and the table as in "rows",
   ;; without the clamp. A row with some x_j − m outside [−700, 69] — where a term would
   ;; overflow, or the gradient must show exp's own tiny values or 0 rather than the clamp's —
   ;; reports S = NaN (as does a NaN logit, through S) and the caller recomputes it. Each lane
   ;; sums its terms in order (an odd last logit in lane 0 alone).
   (func (export "softmax") (param $p i32) (param $rows i32) (param $cols i32) (param $out i32)
-    (param $stats i32) (param $kScale f64)
+    (param $stats i32) (param $kScale f64) (param $write i32)
     (local $row i32) (local $at i32) (local $end i32) (local $pairsEnd i32) (local $o i32)
     (local $mf f32) (local $sum f64) (local $f v128)
     (local $m v128) (local $acc v128) (local $e v128)
@@ -202,7 +203,7 @@
               (local.get $scale)))
             (if (i32.lt_u (local.get $at) (local.get $pairsEnd))
               (then
-                (v128.store (local.get $o) (local.get $e))
+                (if (local.get $write) (then (v128.store (local.get $o) (local.get $e))))
                 (local.set $acc (f64x2.add (local.get $acc) (local.get $e)))
                 (local.set $low (v128.or
                   (local.get $low)
@@ -211,7 +212,8 @@
                     (f64x2.gt (local.get $v) (local.get $ceil))))))
               (else
                 ;; the odd last logit: lane 1 holds the next float (any value), dropped
-                (f64.store (local.get $o) (f64x2.extract_lane 0 (local.get $e)))
+                (if (local.get $write)
+                  (then (f64.store (local.get $o) (f64x2.extract_lane 0 (local.get $e)))))
                 (local.set $acc (f64x2.add
                   (local.get $acc)
                   (v128.and (local.get $e) (local.get $lane0))))
@@ -233,7 +235,7 @@
         ;; times kScale/S
         (local.set $f (f64x2.splat (f64.div (local.get $kScale) (local.get $sum))))
         (local.set $end (i32.add (local.get $out) (i32.shl (local.get $cols) (i32.const 3))))
-        (local.set $o (local.get $out))
+        (local.set $o (select (local.get $out) (local.get $end) (local.get $write)))
         (block $scaleDone
           (loop $scaleLoop
             (br_if $scaleDone (i32.gt_u (i32.add (local.get $o) (i32.const 16)) (local.get $end)))
