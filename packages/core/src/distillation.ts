@@ -3,6 +3,7 @@ import { floatArg, numberOption, optionsArg } from './internal/args.js';
 import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { sfDistillGradRows, sfDistillRows } from './internal/sfRows.js';
+import { sfDistillGradRowsSimd } from './internal/sfSimd.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -103,7 +104,17 @@ export function distillationGrad(
   const gs = gradBuffer(fn, o.out, 'student', rows * cols);
   // pⱼ and qⱼ from shifted exp-sums (see distillation), one exp per logit of each input; the
   // student's terms are parked in the output row itself, the teacher's in a scratch row.
-  sfDistillGradRows(xs, xt, 0, rows, cols, a, temperature, scale, per, gs, new Float64Array(cols));
+  // Float32 logits go through the WebAssembly SIMD kernel (internal/sfSimd.ts: the same steps,
+  // two logits per instruction) where the runtime has it.
+  const e = new Float64Array(cols);
+  if (
+    !(
+      xs instanceof Float32Array &&
+      xt instanceof Float32Array &&
+      sfDistillGradRowsSimd(xs, xt, rows, cols, a, temperature, scale, per, gs, e)
+    )
+  )
+    sfDistillGradRows(xs, xt, 0, rows, cols, a, temperature, scale, per, gs, e);
   return { student: gs };
 }
 

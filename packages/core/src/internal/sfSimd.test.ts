@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import wabtInit from 'wabt';
+import { seededRandom } from '../../test/helpers.js';
+import { sfDistillGradRows } from './sfRows.js';
+import { sfDistillGradRowsSimd, sfSimdAvailable } from './sfSimd.js';
+import { SF_SIMD_WASM } from './sfSimdBytes.js';
+
+const U = 2 ** -53;
+
+function logits(seed: number, n: number, spread: number): Float32Array {
+  const rnd = seededRandom(seed);
+  return Float32Array.from(
+    { length: n },
+    () => spread * Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd()),
+  );
+}
+
+describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
+  it('commits the bytes wabt 1.0.39 makes of sfSimd.wat', async () => {
+    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
+    const wat = readFileSync(new URL('./sfSimd.wat', import.meta.url));
+    const wabt = await wabtInit();
+    const module = wabt.parseWat('sfSimd.wat', wat, { simd: true });
+    module.validate();
+    const bytes = module.toBinary({}).buffer;
+    module.destroy();
+    expect(Buffer.from(bytes).toString('base64')).toBe(SF_SIMD_WASM);
+  });
+
+  it('runs here (Node 20 has WebAssembly SIMD)', () => {
+    expect(sfSimdAvailable()).toBe(true);
+  });
+
+  it('computes what the JavaScript loop computes, flagged rows included', () => {
+    for (const [cols, rows, spread] of [
+      [2, 3000, 2],
+      [3, 2000, 5],
+      [10, 3000, 2],
+      [11, 2000, 30],
+      [37, 1000, 1],
+      [20001, 3, 3], // one row per call
+    ] as const) {
+      const xs = logits(cols, rows * cols, spread);
+      const xt = logits(cols + 1000, rows * cols, spread);
+      // rows the kernel must flag: NaN, ±∞, a logit far below or above the first
+      xs[1 * cols + 1] = Number.NaN;
+      xt[2 * cols + 0] = Number.POSITIVE_INFINITY;
+      xs[3 * cols - 1] = -2000;
+      xt[rows * cols - 1] = 300; // the last row, last logit
+      if (rows > 10) xs[7 * cols] = Number.NEGATIVE_INFINITY;
+      const per = Float64Array.from({ length: rows }, (_, i) => (i % 7) - 2.5);
+      for (const T of [0.5, 1, 3]) {
+        for (const p of [null, per]) {
+          const e = new Float64Array(cols);
+          const want = new Float64Array(rows * cols);
+          sfDistillGradRows(xs, xt, 0, rows, cols, 1 / T, T, 0.37, p, want, e);
+          const got = new Float64Array(rows * cols).fill(Number.NaN);
+          expect(sfDistillGradRowsSimd(xs, xt, rows, cols, 1 / T, T, 0.37, p, got, e)).toBe(true);
+          let bad = -1;
+          for (let i = 0; i < want.length && bad < 0; i++) {
+            const k = 0.37 * T * (p === null ? 1 : Math.abs(p[Math.floor(i / cols)]));
+            const same =
+              Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
+            // both within a few ulp of k·max(p, q) ≤ k of the exact value
+            if (!same && !(Math.abs(got[i] - want[i]) <= (cols + 20) * U * k)) bad = i;
+          }
+          if (bad >= 0) expect([cols, T, bad, got[bad]]).toEqual([cols, T, bad, want[bad]]);
+        }
+      }
+    }
+  });
+
+  it('leaves cols outside its range to the JavaScript loop', () => {
+    const g = new Float64Array(4);
+    expect(
+      sfDistillGradRowsSimd(new Float32Array(4), new Float32Array(4), 4, 1, 1, 1, 1, null, g, g),
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,145 @@
+// distillationGrad over float32 logits in WebAssembly SIMD (sfSimd.wat): the JavaScript loop of
+// sfRows.ts spends ~5 ns a logit on each of its two float64 exps; the kernel does two logits per
+// step in float64 lanes. Per row it computes what sfRows.ts's distillGrad loop computes: the
+// shifts s₀, t₀ (each row's first logit), vsⱼ = a·(sⱼ − s₀), vtⱼ = a·(tⱼ − t₀), the exps, their
+// sums Ss, St ≥ 1, and gsⱼ = k·(e^vsⱼ/Ss − e^vtⱼ/St).
+//
+// Error of one term exp(v) (the kernel's steps, u = 2⁻⁵³, 1 ulp = 2u near 1):
+//  • k = round(v·256/ln2) (to within 0.5 + 3e−11 after the rounding of the product), so
+//    |r| ≤ ln2/512·(1 + 1e−10) ≤ 0.0013539. k·LN2HI is exact (LN2HI has 32 significant bits,
+//    |k| < 2¹⁸), v − k·LN2HI is exact (Sterbenz, k ≠ 0), the product k·LN2LO (< 2e−7) and the
+//    final subtraction round: |r̂ − r| ≤ u·|r| + 2e−7·u ≤ 0.0014u, the relative error it causes;
+//  • exp(r) by its Taylor polynomial of degree 4: remainder ≤ |r|⁵/120·e^|r| ≤ 3.82e−17 = 0.35u
+//    relative; (1 + r) rounds (≤ u), the r² part (< 9.2e−7) carries ≤ 4u relative, the last
+//    addition rounds (≤ u): ≤ 2.02u relative;
+//  • T[i] = 2^(i/256) from Math.pow: ≤ 1 ulp = 2u; 2^⌊k/256⌋ joins it exactly (exponent field;
+//    v ∈ [−700, 69] keeps the result normal);
+//  • the product rounds: ≤ u.
+// Total: ≤ 5.4u = 2.7 ulp relative per term (sfExp's bound is 3.2 ulp). Each lane adds its terms
+// in order and the lanes are added at the end: Ss and St within (C/2 + 1)u + 5.4u relative, as
+// the JavaScript loop's (C − 1)u + 6.4u. So gsⱼ matches that loop's to a few ulp of k·max(p, q).
+//
+// Rows the kernel flags (a v outside [−700, 69], where a term would overflow or must show exp's
+// own tiny values rather than a clamp's, or a NaN or ±∞ logit) are recomputed by the JavaScript
+// loop (sfRows.ts), which has the exact fallback and the non-finite semantics.
+//
+// Memory: one module instance, compiled on first use and kept: the 2 KiB table, and per call
+// up to SIMD_CHUNK logits of each input (copied in with one set() each) and their f64 result
+// (copied out with one set()).
+import { sfDistillGradRows } from './sfRows.js';
+import { SF_SIMD_WASM } from './sfSimdBytes.js';
+
+type DistillGradFn = (
+  ps: number,
+  pt: number,
+  rows: number,
+  cols: number,
+  out: number,
+  scr: number,
+  kp: number,
+  stats: number,
+  a: number,
+) => void;
+interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+interface Kernel {
+  memory: WasmMemory;
+  distillGrad: DistillGradFn;
+}
+
+const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+const TABLE_SIZE = 256;
+const PAGE = 65536;
+/** Logits per kernel call (64 KiB of each input in, 128 KiB out: they stay in L2). */
+const SIMD_CHUNK = 1 << 14;
+/** Rows wider than this stay in JavaScript (bounds the memory kept). */
+const SIMD_MAX_COLS = 1 << 18;
+let kernel: Kernel | null | undefined;
+
+function sfKernel(): Kernel | null {
+  if (kernel === undefined) {
+    kernel = null;
+    try {
+      if (wasm !== undefined) {
+        const bytes = Uint8Array.from(atob(SF_SIMD_WASM), (ch) => ch.charCodeAt(0));
+        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
+        const memory = new wasm.Memory({ initial: 1 });
+        const exports = new wasm.Instance(module, { env: { memory } }).exports;
+        const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
+        for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
+        kernel = { memory, distillGrad: exports.distillGrad as DistillGradFn };
+      }
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel;
+}
+
+/** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
+export function sfSimdAvailable(): boolean {
+  return sfKernel() !== null;
+}
+
+/**
+ * sfRows.ts's `sfDistillGradRows` contract for float32 student and teacher logits (rows
+ * `0 ≤ n < rows`) through the SIMD kernel. Returns false, touching nothing, where the kernel is
+ * missing or cols is outside [2, SIMD_MAX_COLS].
+ */
+export function sfDistillGradRowsSimd(
+  xs: Float32Array,
+  xt: Float32Array,
+  rows: number,
+  cols: number,
+  a: number,
+  temperature: number,
+  scale: number,
+  per: ArrayLike<number> | null,
+  gs: Float64Array,
+  e: Float64Array,
+): boolean {
+  if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
+  const kern = sfKernel();
+  if (kern === null) return false;
+  const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
+  const len = n * cols;
+  const stats = 8 * TABLE_SIZE;
+  const kp = stats + 8 * n;
+  const ps = kp + 8 * n;
+  const pt = ps + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
+  const out = pt + ((4 * len + 4 + 15) & ~15);
+  const scr = out + 8 * len;
+  const need = scr + 8 * cols + 16;
+  const have = kern.memory.buffer.byteLength;
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  const buf = kern.memory.buffer;
+  const sF32 = new Float32Array(buf, ps, len);
+  const tF32 = new Float32Array(buf, pt, len);
+  const outF64 = new Float64Array(buf, out, len);
+  const st = new Float64Array(buf, stats, n);
+  const ks = new Float64Array(buf, kp, n);
+  for (let n0 = 0; n0 < rows; n0 += n) {
+    const n1 = Math.min(rows, n0 + n);
+    const m = (n1 - n0) * cols;
+    sF32.set(xs.subarray(n0 * cols, n0 * cols + m));
+    tF32.set(xt.subarray(n0 * cols, n0 * cols + m));
+    // k as the JavaScript loop forms it
+    if (per === null) ks.fill(temperature * scale);
+    else for (let i = n0; i < n1; i++) ks[i - n0] = temperature * (scale * per[i]);
+    kern.distillGrad(ps, pt, n1 - n0, cols, out, scr, kp, stats, a);
+    gs.set(m === len ? outF64 : outF64.subarray(0, m), n0 * cols);
+    for (let i = n0; i < n1; i++) {
+      if (!Number.isFinite(st[i - n0]))
+        sfDistillGradRows(xs, xt, i, i + 1, cols, a, temperature, scale, per, gs, e);
+    }
+  }
+  return true;
+}
