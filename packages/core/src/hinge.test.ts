@@ -134,3 +134,80 @@ describe('hinge', () => {
     expectBlockedSumsMatch(hinge, ref, x, y, opts, Number.NaN);
   });
 });
+
+describe('hingeGrad fast loops', () => {
+  it('match (m − y·f > 0 ? −y·k : 0) bit for bit (ties at the kink, ±0, ±∞, NaN, every array type)', () => {
+    // The loops without gradOutput blend the comparison in arithmetically; this is the formula
+    // with the branch, on data that reaches its corners: m − y·f = 0 exactly, signed zeros,
+    // infinities, NaN scores and labels, labels at every position of the four-element steps.
+    const special = [
+      0,
+      -0,
+      Infinity,
+      -Infinity,
+      Number.NaN,
+      1e308,
+      -1e308,
+      5e-324,
+      1,
+      -1,
+      0.5,
+      -0.5,
+    ];
+    for (const n of [0, 1, 3, 4, 5, 9, 64, 1000]) {
+      let s = n + 3;
+      const rnd = () => {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        return s / 2 ** 32;
+      };
+      const pick = () => special[Math.floor(rnd() * special.length)];
+      const f64 = Float64Array.from({ length: n }, () => (rnd() < 0.3 ? pick() : rnd() * 4 - 2));
+      const t64 = Float64Array.from({ length: n }, () =>
+        rnd() < 0.02 ? Number.NaN : rnd() < 0.5 ? -1 : 1,
+      );
+      const per = Float64Array.from({ length: n }, () => (rnd() < 0.1 ? pick() : rnd() * 2));
+      for (const margin of [1, 0.5, 0, -1]) {
+        const types: [ArrayLike<number>, ArrayLike<number>][] = [
+          [f64, t64],
+          [Float32Array.from(f64), Float32Array.from(t64)],
+          [Array.from(f64), Array.from(t64)],
+          [Float32Array.from(f64), t64],
+        ];
+        for (const [f, t] of types) {
+          const want = (k: number, p: ArrayLike<number> | null) =>
+            Float64Array.from({ length: n }, (_, i) =>
+              margin - t[i] * f[i] > 0 ? -t[i] * (p === null ? k : k * p[i]) : 0,
+            );
+          const a = f as number[];
+          const b = t as number[];
+          const cases: [object, number, ArrayLike<number> | null][] = [
+            [{}, 1 / n, null],
+            [{ reduction: 'sum' }, 1, null],
+            [{ reduction: 'none', out: { input: new Float64Array(n).fill(7) } }, 1, null],
+            [{ reduction: 'none', gradOutput: per }, 1, per],
+          ];
+          for (const [o, k, p] of cases) {
+            const got = hingeGrad(a, b, { margin, ...o }).input;
+            const exp = want(k, p);
+            for (let i = 0; i < n; i++) {
+              if (!Object.is(got[i], exp[i]))
+                expect([i, f[i], t[i], got[i]]).toEqual([i, f[i], t[i], exp[i]]);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('rejects a label other than ±1 at its index, wherever it falls in the four-element steps', () => {
+    for (const at of [0, 1, 2, 3, 4, 6, 9]) {
+      const t = Float32Array.from({ length: 10 }, (_, i) => (i % 3 ? 1 : -1));
+      t[at] = 0;
+      expect(() => hingeGrad(new Float32Array(10), t)).toThrow(
+        `hingeGrad: target[${at}] = 0 is not -1 or 1`,
+      );
+      t[at] = Number.NaN;
+      expect(hingeGrad(new Float32Array(10), t).input[at]).toBe(0);
+    }
+  });
+});

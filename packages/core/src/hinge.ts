@@ -65,13 +65,121 @@ export function hingeGrad(
   const { x, y, n } = readPair(fn, input, target);
   const [scale, per] = gradScale(fn, reduction, n, n, gradOutputArg(fn, o.gradOutput), n);
   const gx = gradBuffer(fn, o.out, 'input', n);
-  for (let i = 0; i < n; i++) {
-    const t = y[i];
-    if (t * t !== 1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
-    const k = per === null ? scale : scale * per[i];
-    gx[i] = margin - t * x[i] > 0 ? -t * k : 0;
+  if (per !== null) {
+    for (let i = 0; i < n; i++) {
+      const t = y[i];
+      if (t * t !== 1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
+      gx[i] = margin - t * x[i] > 0 ? -t * (scale * per[i]) : 0;
+    }
+  } else {
+    // The fast loops stop at a label other than ±1 and return its index (-1 when done): NaN
+    // gives 0 (the comparison is false), anything else is an error.
+    const f32 = x instanceof Float32Array && y instanceof Float32Array;
+    const f64 = x instanceof Float64Array && y instanceof Float64Array;
+    for (let i = 0; i < n; i++) {
+      i = f32
+        ? gradF32(x, y as Float32Array, i, n, margin, scale, gx)
+        : f64
+          ? gradF64(x as Float64Array, y as Float64Array, i, n, margin, scale, gx)
+          : gradAny(x, y, i, n, margin, scale, gx);
+      if (i < 0) break;
+      const t = y[i];
+      if (!Number.isNaN(t)) throw notSignError(fn, i, t);
+      gx[i] = 0;
+    }
   }
   return { input: gx };
+}
+
+// The gradient's hot loops, one copy per array type as the sums below (keep them identical),
+// free of the gradOutput test. The active test is blended in: 0 − h·(t·k) with h = [m − t·f > 0]
+// is −t·k where active and +0 elsewhere (0 − ±0 = +0), exactly the branchy formula (k > 0 here),
+// without its misprediction on random data. The label test is a branch ±1 labels never take.
+function gradF32(
+  x: Float32Array,
+  y: Float32Array,
+  i0: number,
+  n: number,
+  margin: number,
+  k: number,
+  gx: Float64Array,
+): number {
+  let i = i0;
+  for (; i + 3 < n; i += 4) {
+    const t0 = y[i];
+    const t1 = y[i + 1];
+    const t2 = y[i + 2];
+    const t3 = y[i + 3];
+    if (!(t0 * t0 === 1 && t1 * t1 === 1 && t2 * t2 === 1 && t3 * t3 === 1)) break;
+    gx[i] = 0 - Number(margin - t0 * x[i] > 0) * (t0 * k);
+    gx[i + 1] = 0 - Number(margin - t1 * x[i + 1] > 0) * (t1 * k);
+    gx[i + 2] = 0 - Number(margin - t2 * x[i + 2] > 0) * (t2 * k);
+    gx[i + 3] = 0 - Number(margin - t3 * x[i + 3] > 0) * (t3 * k);
+  }
+  for (; i < n; i++) {
+    const t = y[i];
+    if (t * t !== 1) return i;
+    gx[i] = 0 - Number(margin - t * x[i] > 0) * (t * k);
+  }
+  return -1;
+}
+
+function gradF64(
+  x: Float64Array,
+  y: Float64Array,
+  i0: number,
+  n: number,
+  margin: number,
+  k: number,
+  gx: Float64Array,
+): number {
+  let i = i0;
+  for (; i + 3 < n; i += 4) {
+    const t0 = y[i];
+    const t1 = y[i + 1];
+    const t2 = y[i + 2];
+    const t3 = y[i + 3];
+    if (!(t0 * t0 === 1 && t1 * t1 === 1 && t2 * t2 === 1 && t3 * t3 === 1)) break;
+    gx[i] = 0 - Number(margin - t0 * x[i] > 0) * (t0 * k);
+    gx[i + 1] = 0 - Number(margin - t1 * x[i + 1] > 0) * (t1 * k);
+    gx[i + 2] = 0 - Number(margin - t2 * x[i + 2] > 0) * (t2 * k);
+    gx[i + 3] = 0 - Number(margin - t3 * x[i + 3] > 0) * (t3 * k);
+  }
+  for (; i < n; i++) {
+    const t = y[i];
+    if (t * t !== 1) return i;
+    gx[i] = 0 - Number(margin - t * x[i] > 0) * (t * k);
+  }
+  return -1;
+}
+
+function gradAny(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  i0: number,
+  n: number,
+  margin: number,
+  k: number,
+  gx: Float64Array,
+): number {
+  let i = i0;
+  for (; i + 3 < n; i += 4) {
+    const t0 = y[i];
+    const t1 = y[i + 1];
+    const t2 = y[i + 2];
+    const t3 = y[i + 3];
+    if (!(t0 * t0 === 1 && t1 * t1 === 1 && t2 * t2 === 1 && t3 * t3 === 1)) break;
+    gx[i] = 0 - Number(margin - t0 * x[i] > 0) * (t0 * k);
+    gx[i + 1] = 0 - Number(margin - t1 * x[i + 1] > 0) * (t1 * k);
+    gx[i + 2] = 0 - Number(margin - t2 * x[i + 2] > 0) * (t2 * k);
+    gx[i + 3] = 0 - Number(margin - t3 * x[i + 3] > 0) * (t3 * k);
+  }
+  for (; i < n; i++) {
+    const t = y[i];
+    if (t * t !== 1) return i;
+    gx[i] = 0 - Number(margin - t * x[i] > 0) * (t * k);
+  }
+  return -1;
 }
 
 // The hot loops. Three identical copies for Float32Array, Float64Array and anything else
