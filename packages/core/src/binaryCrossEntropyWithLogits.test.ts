@@ -178,12 +178,12 @@ describe('binaryCrossEntropyWithLogits', () => {
   });
 
   it('runs its unweighted gradient four elements at a time with the one-element formula, bit for bit', () => {
-    // σ(x) − y as (1 − 2h)·(σ(−|x|) − (h − (2h − 1)·y)), h = [x ≥ 0], σ(−|x|) by spSigmoidFine:
+    // σ(x) − y as (h − y) + (1 − 2h)·σ(−|x|), h = [x ≥ 0], σ(−|x|) by spSigmoidFine:
     // every element of every length (the remainder loop included) and array type, with ±∞ and NaN.
     const ref = (xi: number, yi: number) => {
       const s = spSigmoidFine(Math.abs(xi));
       const h = Number(xi >= 0);
-      return (1 - 2 * h) * (s - (h - (2 * h - 1) * yi));
+      return h - yi + (1 - 2 * h) * s;
     };
     const r = seededRandom(3);
     for (const n of [1, 2, 3, 4, 5, 6, 7, 8, 9, 2003]) {

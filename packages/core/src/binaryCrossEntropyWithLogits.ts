@@ -175,14 +175,14 @@ function plainGradTerm(xi: number, yi: number): number {
   // (1 − y)·σ(x) − y·σ(−x) = σ(x) − y, formed so that σ's small side never cancels: with
   // s = σ(−|x|) (spSigmoidFine, < 5u) and h = [x ≥ 0],
   //   x ≥ 0: σ(x) − y = (1 − y) − s,   x < 0: σ(x) − y = s − y,
-  // i.e. (1 − 2h)·(s − ŷ) with ŷ = h − (2h − 1)·y: 1 − y for h = 1 (one rounding, as in
-  // gradTerm; exact for y ∈ [½, 1]), y for h = 0 (exact). One subtraction rounds after s: for
-  // y ∈ {0, 1} the result is −s, s (exact from s), 1 − s or s − 1 (≥ ½): within 5.5u. ±∞ give their
-  // limits 1 − y and −y (s = 0), NaN propagates (s = NaN). Fewer operations than gradTerm
+  // i.e. (h − y) + (1 − 2h)·s: (1 − y) + (−s) for h = 1 (1 − y rounds once, as in gradTerm;
+  // exact for y ∈ [½, 1]), (−y) + s for h = 0 (exact up to the sum). One addition rounds after s:
+  // for y ∈ {0, 1} the result is −s, s (exact from s), 1 − s or s − 1 (≥ ½): within 5.5u. ±∞ give
+  // their limits 1 − y and −y (s = 0), NaN propagates (s = NaN). Fewer operations than gradTerm
   // (no second selection, no 1 − s), which is what the unweighted loops below run.
   const s = spSigmoidFine(Math.abs(xi));
   const h = Number(xi >= 0);
-  return (1 - 2 * h) * (s - (h - (2 * h - 1) * yi));
+  return h - yi + (1 - 2 * h) * s;
 }
 
 /** The reference loop over [i0, i1): exact branches, Math.exp/log1p; writes `out` if given. */
@@ -336,10 +336,10 @@ function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Flo
     const x3 = x[i + 3];
     const s3 = spSigmoidFine(Math.abs(x3));
     const h3 = Number(x3 >= 0);
-    gx[i] = k * ((1 - 2 * h0) * (s0 - (h0 - (2 * h0 - 1) * y[i])));
-    gx[i + 1] = k * ((1 - 2 * h1) * (s1 - (h1 - (2 * h1 - 1) * y[i + 1])));
-    gx[i + 2] = k * ((1 - 2 * h2) * (s2 - (h2 - (2 * h2 - 1) * y[i + 2])));
-    gx[i + 3] = k * ((1 - 2 * h3) * (s3 - (h3 - (2 * h3 - 1) * y[i + 3])));
+    gx[i] = k * (h0 - y[i] + (1 - 2 * h0) * s0);
+    gx[i + 1] = k * (h1 - y[i + 1] + (1 - 2 * h1) * s1);
+    gx[i + 2] = k * (h2 - y[i + 2] + (1 - 2 * h2) * s2);
+    gx[i + 3] = k * (h3 - y[i + 3] + (1 - 2 * h3) * s3);
   }
   for (; i < n; i++) {
     gx[i] = k * plainGradTerm(x[i], y[i]);
@@ -361,10 +361,10 @@ function gradF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Flo
     const x3 = x[i + 3];
     const s3 = spSigmoidFine(Math.abs(x3));
     const h3 = Number(x3 >= 0);
-    gx[i] = k * ((1 - 2 * h0) * (s0 - (h0 - (2 * h0 - 1) * y[i])));
-    gx[i + 1] = k * ((1 - 2 * h1) * (s1 - (h1 - (2 * h1 - 1) * y[i + 1])));
-    gx[i + 2] = k * ((1 - 2 * h2) * (s2 - (h2 - (2 * h2 - 1) * y[i + 2])));
-    gx[i + 3] = k * ((1 - 2 * h3) * (s3 - (h3 - (2 * h3 - 1) * y[i + 3])));
+    gx[i] = k * (h0 - y[i] + (1 - 2 * h0) * s0);
+    gx[i + 1] = k * (h1 - y[i + 1] + (1 - 2 * h1) * s1);
+    gx[i + 2] = k * (h2 - y[i + 2] + (1 - 2 * h2) * s2);
+    gx[i + 3] = k * (h3 - y[i + 3] + (1 - 2 * h3) * s3);
   }
   for (; i < n; i++) {
     gx[i] = k * plainGradTerm(x[i], y[i]);
@@ -392,10 +392,10 @@ function gradAny(
     const x3 = x[i + 3];
     const s3 = spSigmoidFine(Math.abs(x3));
     const h3 = Number(x3 >= 0);
-    gx[i] = k * ((1 - 2 * h0) * (s0 - (h0 - (2 * h0 - 1) * y[i])));
-    gx[i + 1] = k * ((1 - 2 * h1) * (s1 - (h1 - (2 * h1 - 1) * y[i + 1])));
-    gx[i + 2] = k * ((1 - 2 * h2) * (s2 - (h2 - (2 * h2 - 1) * y[i + 2])));
-    gx[i + 3] = k * ((1 - 2 * h3) * (s3 - (h3 - (2 * h3 - 1) * y[i + 3])));
+    gx[i] = k * (h0 - y[i] + (1 - 2 * h0) * s0);
+    gx[i + 1] = k * (h1 - y[i + 1] + (1 - 2 * h1) * s1);
+    gx[i + 2] = k * (h2 - y[i + 2] + (1 - 2 * h2) * s2);
+    gx[i + 3] = k * (h3 - y[i + 3] + (1 - 2 * h3) * s3);
   }
   for (; i < n; i++) {
     gx[i] = k * plainGradTerm(x[i], y[i]);
