@@ -188,18 +188,18 @@ function gradAny(
   return -1;
 }
 
-
 /**
  * k·(|e| < β ? e/β : sign(e)) for finite e, branch-free: with h = [|e| < β] ∈ {0, 1} and
- * s = [e < 0] − [e > 0] = −sign(e): k·((h·e)/β′) − (1 − h)·(k·s), where β′ = β, or 1 when β = 0
+ * q = (1 − h)·(−sign(e)) (as the integer ([e < 0] − [e > 0]) & (h − 1): a mask, so no integer
+ * product and no −0 check): k·((h·e)/β′) − k·q, where β′ = β, or 1 when β = 0
  * (then h = 0 always). h·e before the division keeps a tiny β from making e/β = ∞ (and 0·∞ NaN)
  * where the other piece is chosen. One of the two pieces is ±0 and the other is k·(e/β) or
  * k·sign(e), so this is exactly the formula, −0 included (−0 − 0 = −0; +0 − (−0) = +0).
  */
 function slopeTerm(e: number, beta: number, div: number, k: number): number {
   const h = Number(Math.abs(e) < beta);
-  const s = Number(e < 0) - Number(e > 0);
-  return k * ((h * e) / div) - (1 - h) * (k * s);
+  const q = (Number(e < 0) - Number(e > 0)) & (h - 1);
+  return k * ((h * e) / div) - k * q;
 }
 
 // The hot loops. Three identical copies for Float32Array, Float64Array and anything else
