@@ -196,6 +196,22 @@ describe('poissonNll', () => {
           8 * u * Math.abs(go[i]) * (Math.exp(xa[i]) + ya[i]),
         );
     }
+    // Every length through the four-wide gradient loop's remainder, on every array type.
+    for (let m = 1; m <= 9; m++) {
+      const xs = x.subarray(0, m);
+      const ys = y.subarray(0, m);
+      for (const [a, b] of [
+        [xs, ys],
+        [Float32Array.from(xs), Float32Array.from(ys)],
+        [Array.from(xs), Array.from(ys)],
+      ] as const) {
+        const g = poissonNllGrad(a, b, { reduction: 'sum' }).input;
+        for (let i = 0; i < m; i++) {
+          const e = Math.exp(a[i]);
+          expect(Math.abs(g[i] - (e - b[i]))).toBeLessThanOrEqual(8 * u * (e + b[i]));
+        }
+      }
+    }
     // A non-finite element sends its block to the reference loop; the others keep their values.
     for (const [bx, by, v] of [
       [Number.NaN, 1, Number.NaN],
