@@ -8,6 +8,7 @@ import {
 import { indexedRows } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { sfFocalGradRows, sfFocalRows } from './internal/sfRows.js';
+import { sfFocalGradRowsSimd } from './internal/sfSimd.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -107,8 +108,15 @@ export function softmaxFocalGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, kept, rows, g, rows);
   const gx = gradBuffer(fn, o.out, 'input', rows * cols);
-  // One exp per non-target logit, parked in gx and scaled in place (internal/sfRows.ts).
-  sfFocalGradRows(x, y, 0, rows, cols, ignoreIndex, gamma, alpha, scale, per, gx);
+  // One exp per non-target logit, parked in gx and scaled in place (internal/sfRows.ts); float32
+  // logits in WebAssembly SIMD where the runtime has it (internal/sfSimd.ts, the same steps).
+  if (
+    !(
+      x instanceof Float32Array &&
+      sfFocalGradRowsSimd(x, y, rows, cols, ignoreIndex, gamma, alpha, scale, per, gx)
+    )
+  )
+    sfFocalGradRows(x, y, 0, rows, cols, ignoreIndex, gamma, alpha, scale, per, gx);
   return { input: gx };
 }
 

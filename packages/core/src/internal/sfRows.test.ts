@@ -204,6 +204,23 @@ describe('sfFocalRows / sfFocalGradRows', () => {
     }
   });
 
+  it('keep the reference semantics of one-column rows, non-finite ones included', () => {
+    // the only term is the target's own: p = 1 for a finite logit, NaN for ±∞ or NaN (∞ − ∞)
+    const x = Float64Array.from([
+      3,
+      Number.NaN,
+      Number.NEGATIVE_INFINITY,
+      Number.POSITIVE_INFINITY,
+      -1e300,
+    ]);
+    const y = new Int32Array(5);
+    for (const gamma of [0, 2]) {
+      const c: FocalCase = { x, y, cols: 1, gamma, ignoreIndex: -1 };
+      expectClose(focalOut(c).out, refFocal(c), () => 0);
+      expectClose(focalGrad(c, 1, null), refFocalGrad(c, 1, null), () => 0);
+    }
+  });
+
   it('fall back row by row for extreme and non-finite logits, with the reference semantics', () => {
     const rows: [number[], number][] = [
       [[0, 1e4, -1e4], 0], // target 1e4 below: O overflows

@@ -37,8 +37,8 @@ import {
 //   p = 1/(1 + O),  1 − p = O/(1 + O),  −log p = log1p(O),  p·(−log p)/(1 − p) = log1p(O)/O,
 // the last → 1 as O → 0 (taken as 1 at O = 0). Error: each eⱼ is within 3.2 ulp and the C − 1
 // positive terms add with ≤ (C − 2)u relative error, so O is within (C + 2)u relative (u = 2⁻⁵³).
-// The range test needs O finite (no target logit more than ~709 below another); other rows take
-// the fallback.
+// The range test needs O finite (no target logit more than ~709 below another) and x_y finite
+// (which the other terms show, except in a one-column row); other rows take the fallback.
 //
 // log1p(O) without Math.log1p (a call that costs as much as the row's exps): with S = fl(1 + O),
 // log1p(O) = O·log(S)/(S − 1) for S ≠ 1 and = O for S = 1 (Goldberg, "What every computer
@@ -230,7 +230,7 @@ function focalF32(
         const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
-      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity && xt - xt === 0) {
         oa[n - n0] = o;
         sa[n - n0] = 1 + o;
       } else {
@@ -340,7 +340,7 @@ function focalF64(
         const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
-      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity && xt - xt === 0) {
         oa[n - n0] = o;
         sa[n - n0] = 1 + o;
       } else {
@@ -450,7 +450,7 @@ function focalAny(
         const e = (1 + r + q * (1 / 2 + r * (1 / 6) + q * (1 / 24))) * T[kk & 255] * P[i & 4095];
         o += e;
       }
-      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity && xt - xt === 0) {
         oa[n - n0] = o;
         sa[n - n0] = 1 + o;
       } else {
@@ -562,7 +562,7 @@ function focalGradF32(
         gx[b + j] = e;
         o += e;
       }
-      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity && xt - xt === 0) {
         oa[n - n0] = o;
         sa[n - n0] = 1 + o;
       } else {
@@ -675,7 +675,7 @@ function focalGradF64(
         gx[b + j] = e;
         o += e;
       }
-      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity && xt - xt === 0) {
         oa[n - n0] = o;
         sa[n - n0] = 1 + o;
       } else {
@@ -788,7 +788,7 @@ function focalGradAny(
         gx[b + j] = e;
         o += e;
       }
-      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity) {
+      if ((bad & -4096) === 0 && sr < 1e6 && o < Infinity && xt - xt === 0) {
         oa[n - n0] = o;
         sa[n - n0] = 1 + o;
       } else {

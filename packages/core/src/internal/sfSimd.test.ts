@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
-import { sfDistillGradRows } from './sfRows.js';
-import { sfDistillGradRowsSimd, sfSimdAvailable } from './sfSimd.js';
+import { sfDistillGradRows, sfFocalGradRows } from './sfRows.js';
+import { sfDistillGradRowsSimd, sfFocalGradRowsSimd, sfSimdAvailable } from './sfSimd.js';
 import { SF_SIMD_WASM } from './sfSimdBytes.js';
 
 const U = 2 ** -53;
@@ -66,6 +66,52 @@ describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
             if (!same && !(Math.abs(got[i] - want[i]) <= (cols + 20) * U * k)) bad = i;
           }
           if (bad >= 0) expect([cols, T, bad, got[bad]]).toEqual([cols, T, bad, want[bad]]);
+        }
+      }
+    }
+  });
+
+  it('computes what the JavaScript loop computes for softmaxFocalGrad, flagged and ignored rows included', () => {
+    for (const [cols, rows, spread] of [
+      [2, 3000, 2],
+      [3, 2000, 5],
+      [10, 3000, 1],
+      [11, 2000, 30],
+      [37, 1000, 1],
+      [20001, 3, 3], // one row per call
+    ] as const) {
+      const x = logits(cols + 7, rows * cols, spread);
+      const rnd = seededRandom(cols);
+      const y = Int32Array.from({ length: rows }, () =>
+        rnd() < 0.05 ? -1 : Math.floor(rnd() * cols),
+      );
+      y[0] = 0;
+      y[1] = cols - 1; // the odd last logit as the target
+      // rows the kernel must flag: NaN, ±∞, a logit far below or above the target's
+      x[2 * cols + 1] = Number.NaN;
+      x[rows * cols - 1] = Number.POSITIVE_INFINITY; // the last row, last logit
+      x[cols - 1] = 100;
+      x[cols + 1] = -2000;
+      const alpha = Float64Array.from({ length: cols }, (_, j) => 0.5 + (j % 3));
+      const per = Float64Array.from({ length: rows }, (_, i) => (i % 7) - 2.5);
+      for (const gamma of [0, 2, 1.5]) {
+        for (const [a, p] of [
+          [undefined, null],
+          [alpha, per],
+        ] as const) {
+          const want = new Float64Array(rows * cols);
+          sfFocalGradRows(x, y, 0, rows, cols, -1, gamma, a, 0.37, p, want);
+          const got = new Float64Array(rows * cols).fill(Number.NaN);
+          expect(sfFocalGradRowsSimd(x, y, rows, cols, -1, gamma, a, 0.37, p, got)).toBe(true);
+          let bad = -1;
+          for (let i = 0; i < want.length && bad < 0; i++) {
+            const same =
+              Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i]));
+            // O within (C/2 + 1)u + 5.4u here, (C − 2)u + 6.4u there; the log step 6u
+            if (!same && !(Math.abs(got[i] - want[i]) <= (2 * cols + 40) * U * Math.abs(want[i])))
+              bad = i;
+          }
+          if (bad >= 0) expect([cols, gamma, bad, got[bad]]).toEqual([cols, gamma, bad, want[bad]]);
         }
       }
     }

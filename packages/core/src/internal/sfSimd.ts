@@ -1,6 +1,8 @@
-// distillationGrad over float32 logits in WebAssembly SIMD (sfSimd.wat): the JavaScript loop of
-// sfRows.ts spends ~5 ns a logit on each of its two float64 exps; the kernel does two logits per
-// step in float64 lanes. Per row it computes what sfRows.ts's distillGrad loop computes: the
+// distillationGrad and softmaxFocalGrad over float32 logits in WebAssembly SIMD (sfSimd.wat): the
+// JavaScript loops of sfRows.ts spend ~5 ns a logit on a float64 exp; the kernels do two logits
+// per step in float64 lanes.
+//
+// distillationGrad: per row the kernel computes what sfRows.ts's distillGrad loop computes: the
 // shifts s₀, t₀ (each row's first logit), vsⱼ = a·(sⱼ − s₀), vtⱼ = a·(tⱼ − t₀), the exps, their
 // sums Ss, St ≥ 1, and gsⱼ = k·(e^vsⱼ/Ss − e^vtⱼ/St).
 //
@@ -23,10 +25,18 @@
 // own tiny values rather than a clamp's, or a NaN or ±∞ logit) are recomputed by the JavaScript
 // loop (sfRows.ts), which has the exact fallback and the non-finite semantics.
 //
+// softmaxFocalGrad: "focalExp" shifts each row by its target's logit and stores eⱼ = exp(xⱼ − x_y)
+// and O = Σ_{j≠y} eⱼ (the target's lane masked out of the sum: O is a sum of the other terms only,
+// within (C/2 + 1)u + 5.4u relative); the per-row factors (one log each, sfRows.ts's formulas,
+// log1p(O) = O·log(S)/(S − 1) with logF64Words) are formed here, and "focalScale" scales the
+// rows and sets the target's entry. Flagged rows (a logit above x_y + 69 or below x_y − 700, NaN,
+// ±∞) and ignored rows are then redone by the JavaScript loop.
+//
 // Memory: one module instance, compiled on first use and kept: the 2 KiB table, and per call
 // up to SIMD_CHUNK logits of each input (copied in with one set() each) and their f64 result
 // (copied out with one set()).
-import { sfDistillGradRows } from './sfRows.js';
+import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
+import { sfDistillGradRows, sfFocalGradRows } from './sfRows.js';
 import { SF_SIMD_WASM } from './sfSimdBytes.js';
 
 type DistillGradFn = (
@@ -50,9 +60,27 @@ interface Wasm {
   Memory: new (descriptor: { initial: number }) => WasmMemory;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
+type FocalExpFn = (
+  p: number,
+  ys: number,
+  rows: number,
+  cols: number,
+  out: number,
+  stats: number,
+) => void;
+type FocalScaleFn = (
+  out: number,
+  ys: number,
+  rows: number,
+  cols: number,
+  fac: number,
+  tv: number,
+) => void;
 interface Kernel {
   memory: WasmMemory;
   distillGrad: DistillGradFn;
+  focalExp: FocalExpFn;
+  focalScale: FocalScaleFn;
 }
 
 const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
@@ -75,7 +103,12 @@ function sfKernel(): Kernel | null {
         const exports = new wasm.Instance(module, { env: { memory } }).exports;
         const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
         for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
-        kernel = { memory, distillGrad: exports.distillGrad as DistillGradFn };
+        kernel = {
+          memory,
+          distillGrad: exports.distillGrad as DistillGradFn,
+          focalExp: exports.focalExp as FocalExpFn,
+          focalScale: exports.focalScale as FocalScaleFn,
+        };
       }
     } catch {
       kernel = null;
@@ -139,6 +172,95 @@ export function sfDistillGradRowsSimd(
     for (let i = n0; i < n1; i++) {
       if (!Number.isFinite(st[i - n0]))
         sfDistillGradRows(xs, xt, i, i + 1, cols, a, temperature, scale, per, gs, e);
+    }
+  }
+  return true;
+}
+
+/**
+ * sfRows.ts's `sfFocalGradRows` contract for float32 logits (rows `0 ≤ n < rows`) through the
+ * SIMD kernels. Returns false, touching nothing, where the kernels are missing or cols is
+ * outside [2, SIMD_MAX_COLS].
+ */
+export function sfFocalGradRowsSimd(
+  x: Float32Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+  gamma: number,
+  alpha: ArrayLike<number> | undefined,
+  scale: number,
+  per: ArrayLike<number> | null,
+  gx: Float64Array,
+): boolean {
+  if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
+  const kern = sfKernel();
+  if (kern === null) return false;
+  const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
+  const len = n * cols;
+  const stats = 8 * TABLE_SIZE;
+  const fac = stats + 8 * n;
+  const tv = fac + 8 * n;
+  const ys = tv + 8 * n;
+  const p = ys + ((4 * n + 15) & ~15);
+  const out = p + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
+  const need = out + 8 * len;
+  const have = kern.memory.buffer.byteLength;
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  const buf = kern.memory.buffer;
+  const xF32 = new Float32Array(buf, p, len);
+  const outF64 = new Float64Array(buf, out, len);
+  const oa = new Float64Array(buf, stats, n);
+  const fa = new Float64Array(buf, fac, n);
+  const ta = new Float64Array(buf, tv, n);
+  const ya = new Int32Array(buf, ys, n);
+  const sa = new Float64Array(1);
+  const sw = new Int32Array(sa.buffer);
+  const le = LITTLE_ENDIAN;
+  for (let n0 = 0; n0 < rows; n0 += n) {
+    const n1 = Math.min(rows, n0 + n);
+    const m = (n1 - n0) * cols;
+    xF32.set(x.subarray(n0 * cols, n0 * cols + m));
+    let redo = false;
+    for (let i = n0; i < n1; i++) {
+      const t = y[i];
+      ya[i - n0] = t === ignoreIndex ? 0 : t;
+    }
+    kern.focalExp(p, ys, n1 - n0, cols, out, stats);
+    for (let i = n0; i < n1; i++) {
+      const o = oa[i - n0];
+      const t = y[i];
+      if (t === ignoreIndex || !(o >= 0)) {
+        redo = true;
+        fa[i - n0] = 0;
+        ta[i - n0] = 0;
+        continue;
+      }
+      // sfRows.ts's focalGrad, pass 2 (the same expressions)
+      const S = 1 + o;
+      const inv = 1 / S;
+      const q = o * inv;
+      let ratio: number; // p·(−log p)/(1 − p) = log1p(O)/O
+      if (gamma === 0 || S === 1) ratio = 1;
+      else if (le) {
+        sa[0] = S;
+        ratio = logF64Words(sw[1], sw[0]) / (S - 1);
+      } else ratio = Math.log1p(o) / o;
+      let f = 1;
+      if (gamma !== 0) f = (gamma === 2 ? q * q : q ** gamma) * (1 + gamma * ratio);
+      if (alpha !== undefined) f *= alpha[t];
+      const a = f * (per === null ? scale : scale * per[i]);
+      fa[i - n0] = a * inv;
+      ta[i - n0] = -a * q;
+    }
+    kern.focalScale(out, ys, n1 - n0, cols, fac, tv);
+    gx.set(m === len ? outF64 : outF64.subarray(0, m), n0 * cols);
+    if (redo) {
+      for (let i = n0; i < n1; i++) {
+        if (y[i] === ignoreIndex || !(oa[i - n0] >= 0))
+          sfFocalGradRows(x, y, i, i + 1, cols, ignoreIndex, gamma, alpha, scale, per, gx);
+      }
     }
   }
   return true;

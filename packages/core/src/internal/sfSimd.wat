@@ -178,4 +178,132 @@
         (local.set $kp (i32.add (local.get $kp) (i32.const 8)))
         (local.set $stats (i32.add (local.get $stats) (i32.const 8)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; softmaxFocalGrad, first step: rows n = 0…rows−1 of cols float32 logits at p (contiguous, 4
+  ;; readable bytes after the last row) with class indices y_n (i32 at ys + 4n, in [0, cols)):
+  ;; shifted by the target's logit, e_j = exp(x_j − x_y) as f64 at out + 8·(n·cols + j) (the
+  ;; target's own entry gets exp(0) = 1), and O = Σ_{j≠y} e_j at stats + 8n: the target's lane is
+  ;; masked out of the sum, so O carries no rounding against the 1. O is NaN for a row with some
+  ;; x_j − x_y outside [−700, 69] or a NaN logit; the caller recomputes such rows. The exp as in
+  ;; "distillGrad".
+  (func (export "focalExp") (param $p i32) (param $ys i32) (param $rows i32) (param $cols i32)
+    (param $out i32) (param $stats i32)
+    (local $row i32) (local $j i32) (local $o i32) (local $sum f64)
+    (local $m v128) (local $acc v128) (local $e v128) (local $v v128) (local $jv v128)
+    (local $yv v128) (local $t v128) (local $k v128) (local $r v128) (local $r2 v128)
+    (local $i v128) (local $scale v128) (local $keep v128)
+    (local $floor v128) (local $log2eN v128) (local $shifter v128) (local $ln2hiN v128)
+    (local $ln2loN v128) (local $one v128) (local $mask v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $lane0 v128) (local $ceil v128) (local $low v128) (local $two v128)
+    (local.set $floor (f64x2.splat (global.get $floorG)))
+    (local.set $ceil (f64x2.splat (global.get $ceilG)))
+    (local.set $log2eN (f64x2.splat (global.get $log2eNG)))
+    (local.set $shifter (f64x2.splat (global.get $shifterG)))
+    (local.set $ln2hiN (f64x2.splat (global.get $ln2hiNG)))
+    (local.set $ln2loN (f64x2.splat (global.get $ln2loNG)))
+    (local.set $one (f64x2.splat (global.get $oneG)))
+    (local.set $mask (i64x2.splat (global.get $maskG)))
+    (local.set $c2 (f64x2.splat (global.get $c2G)))
+    (local.set $c3 (f64x2.splat (global.get $c3G)))
+    (local.set $c4 (f64x2.splat (global.get $c4G)))
+    (local.set $lane0 (v128.const i64x2 -1 0))
+    (local.set $two (v128.const i64x2 2 2))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $yv (i64x2.splat (i64.extend_i32_u (i32.load (local.get $ys)))))
+        (local.set $m (f64x2.splat (f64.promote_f32 (f32.load
+          (i32.add (local.get $p) (i32.shl (i32.load (local.get $ys)) (i32.const 2)))))))
+        (local.set $acc (v128.const i64x2 0 0))
+        (local.set $low (v128.const i64x2 0 0))
+        (local.set $jv (v128.const i64x2 0 1))
+        (local.set $j (i32.const 0))
+        (local.set $o (local.get $out))
+        (block $expDone
+          (loop $expLoop
+            (br_if $expDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (local.set $v (f64x2.sub
+              (f64x2.promote_low_f32x4 (v128.load64_zero
+                (i32.add (local.get $p) (i32.shl (local.get $j) (i32.const 2)))))
+              (local.get $m)))
+            (local.set $t (f64x2.add (f64x2.mul (local.get $v) (local.get $log2eN)) (local.get $shifter)))
+            (local.set $k (f64x2.sub (local.get $t) (local.get $shifter)))
+            (local.set $r (f64x2.sub
+              (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) (local.get $ln2hiN)))
+              (f64x2.mul (local.get $k) (local.get $ln2loN))))
+            (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+            (local.set $i (i64x2.shl (v128.and (local.get $t) (local.get $mask)) (i32.const 3)))
+            (local.set $scale (i64x2.add
+              (v128.load64_lane 1
+                (i32x4.extract_lane 2 (local.get $i))
+                (v128.load64_zero (i32x4.extract_lane 0 (local.get $i))))
+              (i64x2.shl (i64x2.shr_u (local.get $t) (i32.const 8)) (i32.const 52))))
+            (local.set $e (f64x2.mul
+              (f64x2.add
+                (f64x2.add (local.get $one) (local.get $r))
+                (f64x2.mul
+                  (local.get $r2)
+                  (f64x2.add
+                    (f64x2.add (local.get $c2) (f64x2.mul (local.get $r) (local.get $c3)))
+                    (f64x2.mul (local.get $r2) (local.get $c4)))))
+              (local.get $scale)))
+            ;; the lanes that count: not the target's, and (for an odd last logit) lane 0 only
+            (local.set $keep (v128.not (i64x2.eq (local.get $jv) (local.get $yv))))
+            (if (i32.lt_u (i32.add (local.get $j) (i32.const 1)) (local.get $cols))
+              (then (v128.store (local.get $o) (local.get $e)))
+              (else
+                (f64.store (local.get $o) (f64x2.extract_lane 0 (local.get $e)))
+                (local.set $keep (v128.and (local.get $keep) (local.get $lane0)))))
+            (local.set $acc (f64x2.add (local.get $acc) (v128.and (local.get $e) (local.get $keep))))
+            (local.set $low (v128.or
+              (local.get $low)
+              (v128.and
+                (v128.or
+                  (f64x2.lt (local.get $v) (local.get $floor))
+                  (f64x2.gt (local.get $v) (local.get $ceil)))
+                (local.get $keep))))
+            (local.set $jv (i64x2.add (local.get $jv) (local.get $two)))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $expLoop)))
+        (local.set $sum
+          (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+        (if (v128.any_true (local.get $low)) (then (local.set $sum (f64.const nan))))
+        (f64.store (local.get $stats) (local.get $sum))
+        (local.set $p (i32.add (local.get $p) (i32.shl (local.get $cols) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.shl (local.get $cols) (i32.const 3))))
+        (local.set $ys (i32.add (local.get $ys) (i32.const 4)))
+        (local.set $stats (i32.add (local.get $stats) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; softmaxFocalGrad, second step: out[n·cols + j] ·= f_n (f64 at fac + 8n), then the target's
+  ;; entry out[n·cols + y_n] = g_n (f64 at tv + 8n).
+  (func (export "focalScale") (param $out i32) (param $ys i32) (param $rows i32) (param $cols i32)
+    (param $fac i32) (param $tv i32)
+    (local $row i32) (local $o i32) (local $end i32) (local $f v128)
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $f (f64x2.splat (f64.load (local.get $fac))))
+        (local.set $end (i32.add (local.get $out) (i32.shl (local.get $cols) (i32.const 3))))
+        (local.set $o (local.get $out))
+        (block $scaleDone
+          (loop $scaleLoop
+            (br_if $scaleDone (i32.gt_u (i32.add (local.get $o) (i32.const 16)) (local.get $end)))
+            (v128.store (local.get $o) (f64x2.mul (v128.load (local.get $o)) (local.get $f)))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (br $scaleLoop)))
+        (if (i32.lt_u (local.get $o) (local.get $end))
+          (then (f64.store (local.get $o)
+            (f64.mul (f64.load (local.get $o)) (f64x2.extract_lane 0 (local.get $f))))))
+        (f64.store
+          (i32.add (local.get $out) (i32.shl (i32.load (local.get $ys)) (i32.const 3)))
+          (f64.load (local.get $tv)))
+        (local.set $out (local.get $end))
+        (local.set $ys (i32.add (local.get $ys) (i32.const 4)))
+        (local.set $fac (i32.add (local.get $fac) (i32.const 8)))
+        (local.set $tv (i32.add (local.get $tv) (i32.const 8)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rowLoop)))))
