@@ -311,8 +311,9 @@ function narrowRows(
 }
 
 /**
- * softmaxRows.ts's `rowShiftedSums` contract for float32 rows `r0 ≤ n < r1` through the SIMD
- * kernel: `shift[n − r0]` = mₙ, `sums[n − r0]` = Sₙ with lseₙ = mₙ + log Sₙ, 1 ≤ Sₙ ≤ cols; a
+ * softmaxRows.ts's `rowShiftedSums` contract for float32 rows `r0 ≤ n < r1` through the "rows"
+ * kernel (the tests read each row's m and S through it; crossEntropy's general path — weights,
+ * label smoothing, 'none', probabilities — still calls `rowShiftedSums`, and could call this): `shift[n − r0]` = mₙ, `sums[n − r0]` = Sₙ with lseₙ = mₙ + log Sₙ, 1 ≤ Sₙ ≤ cols; a
  * non-finite row gets its exact lse as the shift and S = 1. Returns false, touching nothing,
  * where the SIMD kernel is missing or cols is outside [LSE_SIMD_MIN_COLS, LSE_SIMD_MAX_COLS].
  */
