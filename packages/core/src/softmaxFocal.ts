@@ -56,8 +56,9 @@ function read(
 /**
  * Softmax focal loss on logits `input` `[N, C]` at class indices `target` `[N]` (Lin et al.
  * 2017, multi-class): ℓₙ = −α[yₙ]·(1 − pₙ)^γ·log pₙ with pₙ = softmax(xₙ)[yₙ]; ignored rows
- * give 0 and `mean` divides by the number of non-ignored rows. log p comes from log-softmax
- * and 1 − p = −expm1(log p), never log(clip(p)). With γ = 0 and no α it is `crossEntropy`.
+ * give 0 and `mean` divides by the number of non-ignored rows. With O = Σ_{j≠y} e^(xⱼ − x_y),
+ * −log p = log1p(O) and 1 − p = O/(1 + O), both to full relative precision (exact as p → 1 and
+ * as p → 0), never log(clip(p)). With γ = 0 and no α it is `crossEntropy`.
  *
  * @example
  * ```ts
