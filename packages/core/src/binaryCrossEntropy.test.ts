@@ -155,6 +155,18 @@ describe('binaryCrossEntropy', () => {
     );
   });
 
+  it('float32: saturated right answers cost +0, saturated wrong ones 100, tiny p stays exact', () => {
+    const p = Float32Array.from([1, 0, 0.5, 2 ** -40, 2 ** -40, 1, 0]);
+    const y = Float32Array.from([1, 0, 1, 0, 1, 0, 1]);
+    const v = binaryCrossEntropy(p, y, { reduction: 'none' }).value;
+    expect(Object.is(v[0], 0)).toBe(true);
+    expect(Object.is(v[1], 0)).toBe(true);
+    expect(v[2]).toBeCloseTo(Math.log(2), 15);
+    expect(v[3]).toBe(-Math.log1p(-(2 ** -40))); // ≈ 2⁻⁴⁰, not −log(fl(1 − p)) = 0
+    expect(v[4]).toBeCloseTo(40 * Math.log(2), 13);
+    expect(Array.from(v.subarray(5))).toEqual([100, 100]);
+  });
+
   it('float32 fast path: matches Math.log/log1p per element within 4u, and the same errors', () => {
     // Float32Array input and target without weights run the table log on t = y·p + (1 − y)·q
     // in blocks of 256; anything it cannot do exactly (soft labels, p near 0 or 1, 0, 1, NaN,
@@ -206,6 +218,7 @@ describe('binaryCrossEntropy', () => {
             if (reduction === 'none') {
               const got = r.value[i];
               if (Number.isNaN(v)) expect(got).toBeNaN();
+              else if (v === 0) expect(Object.is(got, v)).toBe(true);
               else expect(Math.abs(got - v)).toBeLessThanOrEqual(4 * 2 ** -53 * Math.abs(v));
             }
             const t = s + v;

@@ -153,13 +153,16 @@ function exactTerm(p: number, yi: number): number {
 // exactly in float64: q is exact for a float32 p ≥ 2⁻²⁹ (p's last bit is ≥ 2⁻⁵², and q ≥ ½ has
 // ulp 2⁻⁵³), p − q = 2p − 1 is exact (float32 p), and q + (2p − 1) = p is exact. It writes t into
 // a float64 scratch and checks y² = y (y is 0 or 1; NaN fails) and 2⁻²⁹ ≤ t ≤ 1 − 2⁻²⁹ (which,
-// with y ∈ {0, 1}, means 2⁻²⁹ ≤ p ≤ 1 − 2⁻²⁹ for y = 0 — so q is exact — and 0 < p < 1 for
-// y = 1; NaN fails). Pass 2 reads t's two words back through an Int32Array view of the scratch
-// and takes −log t with logF64Words (≤ 3u relative; t is a positive normal float64), so the
-// term has the reference value −log p or −log1p(−p) within 3u (the clamp at −100 cannot apply:
-// log t ≥ log 2⁻²⁹ > −21). A block where any check fails (soft or odd labels, p outside
-// [2⁻²⁹, 1 − 2⁻²⁹] for its label, p out of range, NaN) is recomputed by `exactTerm`, which also
-// throws for the first p outside [0, 1] — so errors name the same index as before.
+// with y ∈ {0, 1}, means 2⁻²⁹ ≤ p ≤ 1 − 2⁻²⁹ for y = 0 — so q is exact; a p < 2⁻²⁹ gives a
+// rounded t > 1 − 2⁻²⁹ — and 2⁻²⁹ ≤ p < 1 for y = 1; NaN fails), or p = y (a saturated right
+// answer, p = 1 for y = 1 or p = 0 for y = 0: then t = 1 exactly, and logF64Words(1) = 0
+// exactly, since the cell at 1 expands around c = 1). Pass 2 reads t's two words back through an
+// Int32Array view of the scratch and takes 0 − log t (so a 0 term is +0, as the reference's)
+// with logF64Words (≤ 3u relative; t is a positive normal float64): the term has the reference
+// value −log p or −log1p(−p) within 3u (the clamp at −100 cannot apply: log t ≥ log 2⁻²⁹ > −21).
+// A block where any check fails (soft or odd labels, p within 2⁻²⁹ of the wrong end for its
+// label, p out of range, NaN) is recomputed by `exactTerm`, which also throws for the first p
+// outside [0, 1] — so errors name the same index as before.
 // Summation: the terms are ≥ 0; two accumulators of ≤ 128 terms per block (≤ 128u·Σ), the block
 // sums compensated (Neumaier, ≤ 2u·S): with the 3u of each term, |Ŝ − S| ≤ 133u·S ≈ 1.5e−14·S.
 const BLOCK = 256;
@@ -198,10 +201,10 @@ function bceF32(
       ok &=
         Number(y0 * y0 === y0) &
         Number(t0 >= T_LO) &
-        Number(t0 <= T_HI) &
+        (Number(t0 <= T_HI) | Number(p0 === y0)) &
         Number(y1 * y1 === y1) &
         Number(t1 >= T_LO) &
-        Number(t1 <= T_HI);
+        (Number(t1 <= T_HI) | Number(p1 === y1));
     }
     if (i < e) {
       const p0 = x[i];
@@ -209,7 +212,7 @@ function bceF32(
       const q0 = 1 - p0;
       const t0 = q0 + y0 * (p0 - q0);
       F[j] = t0;
-      ok &= Number(y0 * y0 === y0) & Number(t0 >= T_LO) & Number(t0 <= T_HI);
+      ok &= Number(y0 * y0 === y0) & Number(t0 >= T_LO) & (Number(t0 <= T_HI) | Number(p0 === y0));
     }
     const acc =
       ok === 0
@@ -247,15 +250,15 @@ function negLogsInto(W: Int32Array, m: number, out: Float64Array, b: number): nu
   let a1 = 0;
   let k = 0;
   for (; k + 3 < m; k += 4) {
-    const v0 = -log(W[k + 1], W[k]);
-    const v1 = -log(W[k + 3], W[k + 2]);
+    const v0 = 0 - log(W[k + 1], W[k]);
+    const v1 = 0 - log(W[k + 3], W[k + 2]);
     out[b + (k >> 1)] = v0;
     out[b + (k >> 1) + 1] = v1;
     a0 += v0;
     a1 += v1;
   }
   if (k < m) {
-    const v = -log(W[k + 1], W[k]);
+    const v = 0 - log(W[k + 1], W[k]);
     out[b + (k >> 1)] = v;
     a0 += v;
   }
