@@ -895,9 +895,12 @@ function exactDistillNumerators(
     st += vt;
     ss += vs;
   }
-  exact.inv = 1 / ss; // student
-  exact.q = 1 / st; // teacher
+  exactDistill.invS = 1 / ss;
+  exactDistill.invT = 1 / st;
 }
+
+/** Side results of {@link exactDistillNumerators}: 1/Σ of the student's and the teacher's terms. */
+const exactDistill = { invS: 0, invT: 0 };
 
 /** The largest entry of a row; 0 when it is ±∞ (no ∞ − ∞ in the shift); NaN entries skipped. */
 function rowMax(x: ArrayLike<number>, b: number, cols: number): number {
@@ -1227,8 +1230,8 @@ function distillGradF32(
       it = 1 / st;
     } else {
       exactDistillNumerators(xs, xt, b, cols, a, gs, e);
-      is = exact.inv;
-      it = exact.q;
+      is = exactDistill.invS;
+      it = exactDistill.invT;
     }
     const k = temperature * (per === null ? scale : scale * per[n]);
     is *= k;
@@ -1301,8 +1304,8 @@ function distillGradF64(
       it = 1 / st;
     } else {
       exactDistillNumerators(xs, xt, b, cols, a, gs, e);
-      is = exact.inv;
-      it = exact.q;
+      is = exactDistill.invS;
+      it = exactDistill.invT;
     }
     const k = temperature * (per === null ? scale : scale * per[n]);
     is *= k;
@@ -1375,8 +1378,8 @@ function distillGradAny(
       it = 1 / st;
     } else {
       exactDistillNumerators(xs, xt, b, cols, a, gs, e);
-      is = exact.inv;
-      it = exact.q;
+      is = exactDistill.invS;
+      it = exactDistill.invT;
     }
     const k = temperature * (per === null ? scale : scale * per[n]);
     is *= k;
