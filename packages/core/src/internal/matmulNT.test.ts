@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import wabtInit from 'wabt';
 import { matmulNT, matmulNTScalar, matmulSimdAvailable } from './matmulNT.js';
+import { MATMUL_SIMD_WASM } from './matmulSimdBytes.js';
 import { transpose, transposeSquareInPlace } from './transpose.js';
 
 /** C = alpha·A·Bᵀ by the textbook triple loop. */
@@ -23,6 +26,19 @@ function filled(len: number, seed: number): Float64Array {
     return x / 2 ** 31 - 1;
   });
 }
+
+describe('matmulSimdBytes', () => {
+  it('commits the bytes wabt 1.0.39 makes of matmulSimd.wat', async () => {
+    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text.
+    const wat = readFileSync(new URL('./matmulSimd.wat', import.meta.url));
+    const wabt = await wabtInit();
+    const module = wabt.parseWat('matmulSimd.wat', wat, { simd: true });
+    module.validate();
+    const bytes = module.toBinary({}).buffer;
+    module.destroy();
+    expect(Buffer.from(bytes).toString('base64')).toBe(MATMUL_SIMD_WASM);
+  });
+});
 
 describe('matmulNT', () => {
   it('is α·A·Bᵀ: a 2 × 3 by 2 × 3 worked by hand', () => {
