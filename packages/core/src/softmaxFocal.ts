@@ -8,7 +8,7 @@ import {
 import { indexedRows } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { sfFocalGradRows, sfFocalRows } from './internal/sfRows.js';
-import { sfFocalGradRowsSimd } from './internal/sfSimd.js';
+import { sfFocalGradRowsSimd, sfFocalRowsSimd } from './internal/sfSimd.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -81,7 +81,14 @@ export function softmaxFocal<R extends Reduction = 'mean'>(
   // by the target's logit, O = Σ_{j≠y} e^(xⱼ − x_y) gives −log p = log1p(O) and 1 − p = O/(1 + O)
   // with full relative precision, never log(clip(p)), and exact as p → 1.
   const acc = new Float64Array(3);
-  sfFocalRows(x, y, 0, rows, cols, ignoreIndex, gamma, alpha, out, acc);
+  // Float32 logits: O from the WebAssembly SIMD kernel where the runtime has it (sfSimd.ts).
+  if (
+    !(
+      x instanceof Float32Array &&
+      sfFocalRowsSimd(x, y, rows, cols, ignoreIndex, gamma, alpha, out, acc)
+    )
+  )
+    sfFocalRows(x, y, 0, rows, cols, ignoreIndex, gamma, alpha, out, acc);
   const s = acc[0];
   const ignored = acc[2];
   const sum = Number.isFinite(s) ? s + acc[1] : s;

@@ -2,8 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
-import { sfDistillGradRows, sfFocalGradRows } from './sfRows.js';
-import { sfDistillGradRowsSimd, sfFocalGradRowsSimd, sfSimdAvailable } from './sfSimd.js';
+import { sfDistillGradRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
+import {
+  sfDistillGradRowsSimd,
+  sfFocalGradRowsSimd,
+  sfFocalRowsSimd,
+  sfSimdAvailable,
+} from './sfSimd.js';
 import { SF_SIMD_WASM } from './sfSimdBytes.js';
 
 const U = 2 ** -53;
@@ -71,7 +76,7 @@ describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
     }
   });
 
-  it('computes what the JavaScript loop computes for softmaxFocalGrad, flagged and ignored rows included', () => {
+  it('computes what the JavaScript loops compute for softmaxFocal and its gradient, flagged and ignored rows included', () => {
     for (const [cols, rows, spread] of [
       [2, 3000, 2],
       [3, 2000, 5],
@@ -112,6 +117,27 @@ describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
               bad = i;
           }
           if (bad >= 0) expect([cols, gamma, bad, got[bad]]).toEqual([cols, gamma, bad, want[bad]]);
+          // the forward: per-row values, their compensated sum, the ignored count
+          const wv = new Float64Array(rows);
+          const wa = new Float64Array(3);
+          sfFocalRows(x, y, 0, rows, cols, -1, gamma, a, wv, wa);
+          const gv = new Float64Array(rows).fill(Number.NaN);
+          const ga = new Float64Array(3);
+          expect(sfFocalRowsSimd(x, y, rows, cols, -1, gamma, a, gv, ga)).toBe(true);
+          for (let i = 0; i < rows; i++) {
+            const same = Object.is(gv[i], wv[i]) || (Number.isNaN(gv[i]) && Number.isNaN(wv[i]));
+            if (!same && !(Math.abs(gv[i] - wv[i]) <= (2 * cols + 40) * U * Math.abs(wv[i])))
+              expect([cols, gamma, i, gv[i]]).toEqual([cols, gamma, i, wv[i]]);
+          }
+          const ws = wa[0] + wa[1];
+          const gs = ga[0] + ga[1];
+          if (Number.isFinite(ws))
+            expect(Math.abs(gs - ws)).toBeLessThanOrEqual((2 * cols + 40) * U * ws);
+          else expect(gs).toBe(ws);
+          expect(ga[2]).toBe(wa[2]);
+          const noOut = new Float64Array(3);
+          expect(sfFocalRowsSimd(x, y, rows, cols, -1, gamma, a, null, noOut)).toBe(true);
+          expect(Array.from(noOut)).toEqual(Array.from(ga));
         }
       }
     }

@@ -36,7 +36,7 @@
 // up to SIMD_CHUNK logits of each input (copied in with one set() each) and their f64 result
 // (copied out with one set()).
 import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
-import { sfDistillGradRows, sfFocalGradRows } from './sfRows.js';
+import { sfDistillGradRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
 import { SF_SIMD_WASM } from './sfSimdBytes.js';
 
 type DistillGradFn = (
@@ -263,5 +263,90 @@ export function sfFocalGradRowsSimd(
       }
     }
   }
+  return true;
+}
+
+/**
+ * sfRows.ts's `sfFocalRows` contract (rows `0 ≤ n < rows`, Σℓ as a Neumaier pair in `acc[0] +
+ * acc[1]`, the ignored rows' count in `acc[2]`, ℓₙ into `out` when given) for float32 logits:
+ * O from the "focalExp" kernel, the rest as sfRows.ts's forward loop forms it. Returns false,
+ * touching nothing, where the kernels are missing or cols is outside [2, SIMD_MAX_COLS].
+ */
+export function sfFocalRowsSimd(
+  x: Float32Array,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+  gamma: number,
+  alpha: ArrayLike<number> | undefined,
+  out: Float64Array | null,
+  acc: Float64Array,
+): boolean {
+  if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
+  const kern = sfKernel();
+  if (kern === null) return false;
+  const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
+  const len = n * cols;
+  const stats = 8 * TABLE_SIZE;
+  const ys = stats + 8 * n;
+  const p = ys + ((4 * n + 15) & ~15);
+  const exps = p + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
+  const need = exps + 8 * len;
+  const have = kern.memory.buffer.byteLength;
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  const buf = kern.memory.buffer;
+  const xF32 = new Float32Array(buf, p, len);
+  const oa = new Float64Array(buf, stats, n);
+  const ya = new Int32Array(buf, ys, n);
+  const sa = new Float64Array(1);
+  const sw = new Int32Array(sa.buffer);
+  const one = new Float64Array(3);
+  const le = LITTLE_ENDIAN;
+  let s = 0;
+  let c = 0;
+  let ignored = 0;
+  for (let n0 = 0; n0 < rows; n0 += n) {
+    const n1 = Math.min(rows, n0 + n);
+    xF32.set(x.subarray(n0 * cols, n1 * cols));
+    for (let i = n0; i < n1; i++) {
+      const t = y[i];
+      ya[i - n0] = t === ignoreIndex ? 0 : t;
+    }
+    kern.focalExp(p, ys, n1 - n0, cols, exps, stats);
+    for (let i = n0; i < n1; i++) {
+      const t = y[i];
+      if (t === ignoreIndex) {
+        ignored++;
+        if (out !== null) out[i] = 0;
+        continue;
+      }
+      const o = oa[i - n0];
+      let v: number;
+      if (o >= 0) {
+        // sfRows.ts's focal loop, pass 2 (the same expressions)
+        const S = 1 + o;
+        let nlp: number;
+        if (S === 1) nlp = o;
+        else if (le) {
+          sa[0] = S;
+          nlp = o * (logF64Words(sw[1], sw[0]) / (S - 1));
+        } else nlp = Math.log1p(o);
+        const q = o / S;
+        v = nlp * (gamma === 2 ? q * q : q ** gamma);
+        if (alpha !== undefined) v *= alpha[t];
+        if (out !== null) out[i] = v;
+      } else {
+        sfFocalRows(x, y, i, i + 1, cols, ignoreIndex, gamma, alpha, out, one);
+        v = one[0];
+      }
+      const u = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+      s = u;
+    }
+  }
+  acc[0] = s;
+  acc[1] = c;
+  acc[2] = ignored;
   return true;
 }
