@@ -344,11 +344,11 @@ function gradPer(
  * ∂ℓ/∂x for one element (before the reduction's factor), branch-free as `term`: BCE from
  * softplusTail, σ(±x) from sigmoidTail (σ(|x|) = 1 − σ(−|x|) ≥ ½, no cancellation), picked by
  * h = [x ≥ 0]. The one data-dependent test, u > 0, is false only where u underflows (a hard label
- * at a saturated logit), so it is predicted. Error: ce is within 3.5u (u = 2⁻⁵³), σ(±x) within
- * 4.5u, and u^γ multiplies σ's error by γ; in all the result is within ~30u of
- * αₜ·u^γ·(|(1 − y)·σ(x)| + |y·σ(−x)| + γ·|ce·ratio|), the size of its parts (soft labels can
+ * at a saturated logit), so it is predicted. Error, in units of 2⁻⁵³: ce is within 3.5, σ(±x)
+ * within 4.5, and (1 − pₜ)^γ multiplies σ's error by γ; in all the result is within ~30 units of
+ * αₜ·(1 − pₜ)^γ·(|(1 − y)·σ(x)| + |y·σ(−x)| + γ·|ce·ratio|), the size of its parts (soft labels can
  * cancel in σ(x) − y, for the reference as well). A sweep of 10⁶ random logits and labels against
- * `exactGrad`'s formula found ≤ 23u; the test holds it to 90u.
+ * `exactGrad`'s formula found ≤ 23 units; the test holds it to 90.
  */
 function gradTerm(xi: number, yi: number, alpha: number, gamma: number): number {
   const a = Math.abs(xi);
