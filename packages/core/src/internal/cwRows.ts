@@ -46,15 +46,3 @@ export function cwRows(fn: string, input: unknown, target: unknown): CwRows {
 export function cwTargetError(fn: string, n: number, c: number, cols: number): LossRangeError {
   return new LossRangeError(fn, 'target', `target[${n}] = ${fmt(c)} is outside [0, ${cols})`);
 }
-
-/**
- * The first row n whose index is outside [0, C) and is not `ignoreIndex`, or −1. For kernels
- * whose fast loop only notices (branch-free) that some index was bad and then looks for it.
- */
-export function cwFirstBadTarget(y: ArrayLike<number>, cols: number, ignoreIndex: number): number {
-  for (let n = 0; n < y.length; n++) {
-    const c = y[n];
-    if (c !== ignoreIndex && !(c >= 0 && c < cols)) return n;
-  }
-  return -1;
-}
