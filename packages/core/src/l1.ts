@@ -59,110 +59,87 @@ export function l1Grad(
   const [scale, per] = gradScale(fn, reduction, n, n, gradOutputArg(fn, o.gradOutput), n);
   const gx = gradBuffer(fn, o.out, 'input', n);
   if (per !== null) for (let i = 0; i < n; i++) gx[i] = scale * per[i] * Math.sign(x[i] - y[i]);
-  else {
-    // The fast loops stop at an element they leave to Math.sign (e = ±0 or NaN) and return its
-    // index; -1 when done.
-    const f32 = x instanceof Float32Array && y instanceof Float32Array;
-    const f64 = x instanceof Float64Array && y instanceof Float64Array;
-    for (let i = 0; i < n; i++) {
-      i = f32
-        ? signF32(x, y as Float32Array, i, n, scale, gx)
-        : f64
-          ? signF64(x as Float64Array, y as Float64Array, i, n, scale, gx)
-          : signAny(x, y, i, n, scale, gx);
-      if (i < 0) break;
-      gx[i] = scale * Math.sign(x[i] - y[i]);
-    }
-  }
+  else if (x instanceof Float32Array && y instanceof Float32Array) signF32(x, y, n, scale, gx);
+  else if (x instanceof Float64Array && y instanceof Float64Array) signF64(x, y, n, scale, gx);
+  else signAny(x, y, n, scale, gx);
   return { input: gx };
 }
 
 // The gradient's hot loops: k·sign(e) for e = xᵢ − yᵢ from [e > 0] − [e < 0], two comparisons
 // and no branch (Math.sign is a branch per element, which mispredicts half the time on random
-// data). That is Math.sign(e) exactly for every e except ±0 (Math.sign keeps −0) and NaN, which
-// the predictable test |e| > 0 hands back to the caller. One copy per array type, as the sums.
-function signF32(
-  x: Float32Array,
-  y: Float32Array,
-  i0: number,
-  n: number,
-  k: number,
-  gx: Float64Array,
-): number {
-  let i = i0;
+// data). That is Math.sign(e) exactly for every e except ±0 (Math.sign keeps −0) and NaN: a step
+// of four with one of those (the test |e| > 0 is predictable) takes Math.sign for all four. One
+// copy per array type, as the sums.
+function signF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Float64Array): void {
+  let i = 0;
   for (; i + 3 < n; i += 4) {
     const e0 = x[i] - y[i];
     const e1 = x[i + 1] - y[i + 1];
     const e2 = x[i + 2] - y[i + 2];
     const e3 = x[i + 3] - y[i + 3];
-    if (!(Math.abs(e0) > 0 && Math.abs(e1) > 0 && Math.abs(e2) > 0 && Math.abs(e3) > 0)) break;
-    gx[i] = k * (Number(e0 > 0) - Number(e0 < 0));
-    gx[i + 1] = k * (Number(e1 > 0) - Number(e1 < 0));
-    gx[i + 2] = k * (Number(e2 > 0) - Number(e2 < 0));
-    gx[i + 3] = k * (Number(e3 > 0) - Number(e3 < 0));
+    if (Math.abs(e0) > 0 && Math.abs(e1) > 0 && Math.abs(e2) > 0 && Math.abs(e3) > 0) {
+      gx[i] = k * (Number(e0 > 0) - Number(e0 < 0));
+      gx[i + 1] = k * (Number(e1 > 0) - Number(e1 < 0));
+      gx[i + 2] = k * (Number(e2 > 0) - Number(e2 < 0));
+      gx[i + 3] = k * (Number(e3 > 0) - Number(e3 < 0));
+    } else {
+      gx[i] = k * Math.sign(e0);
+      gx[i + 1] = k * Math.sign(e1);
+      gx[i + 2] = k * Math.sign(e2);
+      gx[i + 3] = k * Math.sign(e3);
+    }
   }
-  for (; i < n; i++) {
-    const e = x[i] - y[i];
-    if (!(Math.abs(e) > 0)) return i;
-    gx[i] = k * (Number(e > 0) - Number(e < 0));
-  }
-  return -1;
+  for (; i < n; i++) gx[i] = k * Math.sign(x[i] - y[i]);
 }
 
-function signF64(
-  x: Float64Array,
-  y: Float64Array,
-  i0: number,
-  n: number,
-  k: number,
-  gx: Float64Array,
-): number {
-  let i = i0;
+function signF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Float64Array): void {
+  let i = 0;
   for (; i + 3 < n; i += 4) {
     const e0 = x[i] - y[i];
     const e1 = x[i + 1] - y[i + 1];
     const e2 = x[i + 2] - y[i + 2];
     const e3 = x[i + 3] - y[i + 3];
-    if (!(Math.abs(e0) > 0 && Math.abs(e1) > 0 && Math.abs(e2) > 0 && Math.abs(e3) > 0)) break;
-    gx[i] = k * (Number(e0 > 0) - Number(e0 < 0));
-    gx[i + 1] = k * (Number(e1 > 0) - Number(e1 < 0));
-    gx[i + 2] = k * (Number(e2 > 0) - Number(e2 < 0));
-    gx[i + 3] = k * (Number(e3 > 0) - Number(e3 < 0));
+    if (Math.abs(e0) > 0 && Math.abs(e1) > 0 && Math.abs(e2) > 0 && Math.abs(e3) > 0) {
+      gx[i] = k * (Number(e0 > 0) - Number(e0 < 0));
+      gx[i + 1] = k * (Number(e1 > 0) - Number(e1 < 0));
+      gx[i + 2] = k * (Number(e2 > 0) - Number(e2 < 0));
+      gx[i + 3] = k * (Number(e3 > 0) - Number(e3 < 0));
+    } else {
+      gx[i] = k * Math.sign(e0);
+      gx[i + 1] = k * Math.sign(e1);
+      gx[i + 2] = k * Math.sign(e2);
+      gx[i + 3] = k * Math.sign(e3);
+    }
   }
-  for (; i < n; i++) {
-    const e = x[i] - y[i];
-    if (!(Math.abs(e) > 0)) return i;
-    gx[i] = k * (Number(e > 0) - Number(e < 0));
-  }
-  return -1;
+  for (; i < n; i++) gx[i] = k * Math.sign(x[i] - y[i]);
 }
 
 function signAny(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
-  i0: number,
   n: number,
   k: number,
   gx: Float64Array,
-): number {
-  let i = i0;
+): void {
+  let i = 0;
   for (; i + 3 < n; i += 4) {
     const e0 = x[i] - y[i];
     const e1 = x[i + 1] - y[i + 1];
     const e2 = x[i + 2] - y[i + 2];
     const e3 = x[i + 3] - y[i + 3];
-    if (!(Math.abs(e0) > 0 && Math.abs(e1) > 0 && Math.abs(e2) > 0 && Math.abs(e3) > 0)) break;
-    gx[i] = k * (Number(e0 > 0) - Number(e0 < 0));
-    gx[i + 1] = k * (Number(e1 > 0) - Number(e1 < 0));
-    gx[i + 2] = k * (Number(e2 > 0) - Number(e2 < 0));
-    gx[i + 3] = k * (Number(e3 > 0) - Number(e3 < 0));
+    if (Math.abs(e0) > 0 && Math.abs(e1) > 0 && Math.abs(e2) > 0 && Math.abs(e3) > 0) {
+      gx[i] = k * (Number(e0 > 0) - Number(e0 < 0));
+      gx[i + 1] = k * (Number(e1 > 0) - Number(e1 < 0));
+      gx[i + 2] = k * (Number(e2 > 0) - Number(e2 < 0));
+      gx[i + 3] = k * (Number(e3 > 0) - Number(e3 < 0));
+    } else {
+      gx[i] = k * Math.sign(e0);
+      gx[i + 1] = k * Math.sign(e1);
+      gx[i + 2] = k * Math.sign(e2);
+      gx[i + 3] = k * Math.sign(e3);
+    }
   }
-  for (; i < n; i++) {
-    const e = x[i] - y[i];
-    if (!(Math.abs(e) > 0)) return i;
-    gx[i] = k * (Number(e > 0) - Number(e < 0));
-  }
-  return -1;
+  for (; i < n; i++) gx[i] = k * Math.sign(x[i] - y[i]);
 }
 
 // The hot loops. Three identical copies for Float32Array, Float64Array and anything else

@@ -157,48 +157,57 @@ describe('logCoshGrad fast loops', () => {
   // more rounding for the scale: ≤ 9.7u of k·tanh e; against Math.tanh (≤ 1 ulp = 2u) ≤ 11.7u.
   const u = 2 ** -53;
   it('are within 11.7u of k·Math.tanh(x − y) on a sweep past ±20, with ±0, ±∞, NaN, every array type', () => {
-    const grid = Array.from({ length: 44 * 128 + 1 }, (_, i) => -22 + i / 128 + 1 / 331);
-    const x64 = Float64Array.from([
-      ...grid,
-      0,
-      -0,
-      0,
-      Infinity,
-      -Infinity,
-      Number.NaN,
-      20,
-      -20,
-      1e308,
-      -1e308,
-      5e-324,
-    ]);
-    const y64 = Float64Array.from(x64, (_, i) => (i < grid.length ? ((i * 37) % 11) / 8 - 0.6 : 0));
-    y64[grid.length + 2] = -0; // 0 − (−0) = +0; −0 − 0 = −0
-    y64[grid.length + 8] = -1e308; // 1e308 + 1e308 = ∞
-    const n = x64.length;
-    const per = Float64Array.from({ length: n }, (_, i) => 0.5 + ((i * 13) % 7));
-    const types: [ArrayLike<number>, ArrayLike<number>][] = [
-      [x64, y64],
-      [Float32Array.from(x64), Float32Array.from(y64)],
-      [Array.from(x64), Array.from(y64)],
-      [Float32Array.from(x64), y64],
-    ];
-    for (const [x, y] of types) {
-      const check = (got: ArrayLike<number>, k: (i: number) => number) => {
-        for (let i = 0; i < n; i++) {
-          const want = k(i) * Math.tanh(x[i] - y[i]);
-          const ok =
-            Object.is(got[i], want) || Math.abs(got[i] - want) <= 11.7 * u * Math.abs(want);
-          if (!ok) expect([i, x[i], y[i], got[i]]).toEqual([i, x[i], y[i], want]);
-        }
-      };
-      const a = x as number[];
-      const b = y as number[];
-      check(logCoshGrad(a, b).input, () => 1 / n);
-      check(logCoshGrad(a, b, { reduction: 'sum' }).input, () => 1);
-      const out = new Float64Array(n).fill(12345);
-      check(logCoshGrad(a, b, { reduction: 'none', out: { input: out } }).input, () => 1);
-      check(logCoshGrad(a, b, { reduction: 'none', gradOutput: per }).input, (i) => per[i]);
+    // Two sweeps: one inside ±19.5 with a few non-finite and large residuals (the fast loops and
+    // their hand-back), one across ±22 (past 64 hand-backs the rest goes to the inline loop).
+    for (const [lo, hi] of [
+      [-19.5, 19.5],
+      [-22, 22],
+    ]) {
+      const grid = Array.from({ length: (hi - lo) * 128 + 1 }, (_, i) => lo + i / 128 + 1 / 331);
+      const x64 = Float64Array.from([
+        ...grid,
+        0,
+        -0,
+        0,
+        Infinity,
+        -Infinity,
+        Number.NaN,
+        20,
+        -20,
+        1e308,
+        -1e308,
+        5e-324,
+      ]);
+      const y64 = Float64Array.from(x64, (_, i) =>
+        i < grid.length ? ((i * 37) % 11) / 8 - 0.6 : 0,
+      );
+      y64[grid.length + 2] = -0; // 0 − (−0) = +0; −0 − 0 = −0
+      y64[grid.length + 8] = -1e308; // 1e308 + 1e308 = ∞
+      const n = x64.length;
+      const per = Float64Array.from({ length: n }, (_, i) => 0.5 + ((i * 13) % 7));
+      const types: [ArrayLike<number>, ArrayLike<number>][] = [
+        [x64, y64],
+        [Float32Array.from(x64), Float32Array.from(y64)],
+        [Array.from(x64), Array.from(y64)],
+        [Float32Array.from(x64), y64],
+      ];
+      for (const [x, y] of types) {
+        const check = (got: ArrayLike<number>, k: (i: number) => number) => {
+          for (let i = 0; i < n; i++) {
+            const want = k(i) * Math.tanh(x[i] - y[i]);
+            const ok =
+              Object.is(got[i], want) || Math.abs(got[i] - want) <= 11.7 * u * Math.abs(want);
+            if (!ok) expect([i, x[i], y[i], got[i]]).toEqual([i, x[i], y[i], want]);
+          }
+        };
+        const a = x as number[];
+        const b = y as number[];
+        check(logCoshGrad(a, b).input, () => 1 / n);
+        check(logCoshGrad(a, b, { reduction: 'sum' }).input, () => 1);
+        const out = new Float64Array(n).fill(12345);
+        check(logCoshGrad(a, b, { reduction: 'none', out: { input: out } }).input, () => 1);
+        check(logCoshGrad(a, b, { reduction: 'none', gradOutput: per }).input, (i) => per[i]);
+      }
     }
   });
 });

@@ -76,8 +76,11 @@ export function logCoshGrad(
     }
   } else {
     // The fast loops stop at an element with |e| > 20 or NaN and return its index; -1 when done.
+    // After 64 such elements the rest goes to a loop that takes them inline (residuals beyond
+    // ±20 are then common, and a return per element would cost more than Math.tanh).
     const f32 = x instanceof Float32Array && y instanceof Float32Array;
     const f64 = x instanceof Float64Array && y instanceof Float64Array;
+    let stops = 0;
     for (let i = 0; i < n; i++) {
       i = f32
         ? gradF32(x, y as Float32Array, i, n, scale, gx)
@@ -86,6 +89,13 @@ export function logCoshGrad(
           : gradAny(x, y, i, n, scale, gx);
       if (i < 0) break;
       gx[i] = scale * Math.tanh(x[i] - y[i]);
+      if (++stops === 64) {
+        for (let j = i + 1; j < n; j++) {
+          const e = x[j] - y[j];
+          gx[j] = scale * (Math.abs(e) <= range ? tanh(e) : Math.tanh(e));
+        }
+        break;
+      }
     }
   }
   return { input: gx };
