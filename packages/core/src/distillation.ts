@@ -3,7 +3,7 @@ import { floatArg, numberOption, optionsArg } from './internal/args.js';
 import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { sfDistillGradRows, sfDistillRows } from './internal/sfRows.js';
-import { sfDistillGradRowsSimd } from './internal/sfSimd.js';
+import { sfDistillGradRowsSimd, sfDistillRowsSimd } from './internal/sfSimd.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -79,7 +79,15 @@ export function distillation<R extends Reduction = 'mean'>(
   // and error bound in internal/sfRows.ts). A qⱼ that underflows to 0 contributes 0 (xlogy),
   // never 0·(−∞); rows with non-finite or extreme logits take the max-shifted formula.
   const acc = new Float64Array(2);
-  sfDistillRows(xs, xt, 0, rows, cols, a, t2, out, acc);
+  // Float32 logits: the sums from the WebAssembly SIMD kernel where the runtime has it (sfSimd.ts).
+  if (
+    !(
+      xs instanceof Float32Array &&
+      xt instanceof Float32Array &&
+      sfDistillRowsSimd(xs, xt, rows, cols, a, t2, out, acc)
+    )
+  )
+    sfDistillRows(xs, xt, 0, rows, cols, a, t2, out, acc);
   const s = acc[0];
   const sum = Number.isFinite(s) ? s + acc[1] : s;
   return finish(reduction, out, sum, rows, rows, rows, 0);

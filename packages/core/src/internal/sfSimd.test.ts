@@ -2,9 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
-import { sfDistillGradRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
+import { sfDistillGradRows, sfDistillRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
 import {
   sfDistillGradRowsSimd,
+  sfDistillRowsSimd,
   sfFocalGradRowsSimd,
   sfFocalRowsSimd,
   sfSimdAvailable,
@@ -37,7 +38,7 @@ describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
     expect(sfSimdAvailable()).toBe(true);
   });
 
-  it('computes what the JavaScript loop computes, flagged rows included', () => {
+  it('computes what the JavaScript loops compute for distillation and its gradient, flagged rows included', () => {
     for (const [cols, rows, spread] of [
       [2, 3000, 2],
       [3, 2000, 5],
@@ -72,6 +73,27 @@ describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
           }
           if (bad >= 0) expect([cols, T, bad, got[bad]]).toEqual([cols, T, bad, want[bad]]);
         }
+        // the forward: per-row values and their compensated sum; the two compute the same
+        // sums in a different order (lanes), so within a few u of the terms' size, T²·(1 + |v|)
+        const wv = new Float64Array(rows);
+        const wa = new Float64Array(2);
+        sfDistillRows(xs, xt, 0, rows, cols, 1 / T, T * T, wv, wa);
+        const gv = new Float64Array(rows).fill(Number.NaN);
+        const ga = new Float64Array(2);
+        expect(sfDistillRowsSimd(xs, xt, rows, cols, 1 / T, T * T, gv, ga)).toBe(true);
+        const tol = (2 * cols + 40) * U * T * T * (1 + (12 * spread) / T);
+        for (let i = 0; i < rows; i++) {
+          const same = Object.is(gv[i], wv[i]) || (Number.isNaN(gv[i]) && Number.isNaN(wv[i]));
+          if (!same && !(Math.abs(gv[i] - wv[i]) <= tol))
+            expect([cols, T, i, gv[i]]).toEqual([cols, T, i, wv[i]]);
+        }
+        const ws = wa[0] + wa[1];
+        if (Number.isNaN(ws)) expect(ga[0] + ga[1]).toBeNaN();
+        else if (!Number.isFinite(ws)) expect(ga[0] + ga[1]).toBe(ws);
+        else expect(Math.abs(ga[0] + ga[1] - ws)).toBeLessThanOrEqual(tol * rows);
+        const noOut = new Float64Array(2);
+        expect(sfDistillRowsSimd(xs, xt, rows, cols, 1 / T, T * T, null, noOut)).toBe(true);
+        expect(Array.from(noOut)).toEqual(Array.from(ga));
       }
     }
   });

@@ -1,4 +1,4 @@
-// distillationGrad and softmaxFocalGrad over float32 logits in WebAssembly SIMD (sfSimd.wat): the
+// distillation, softmaxFocal and their gradients over float32 logits in WebAssembly SIMD (sfSimd.wat): the
 // JavaScript loops of sfRows.ts spend ~5 ns a logit on a float64 exp; the kernels do two logits
 // per step in float64 lanes.
 //
@@ -21,6 +21,10 @@
 // in order and the lanes are added at the end: Ss and St within (C/2 + 1)u + 5.4u relative, as
 // the JavaScript loop's (C − 1)u + 6.4u. So gsⱼ matches that loop's to a few ulp of k·max(p, q).
 //
+// distillation: "distill" gives per row d = Σ e^vtⱼ·(vtⱼ − vsⱼ), St and Ss, and KL = d/St +
+// log(Ss/St) is formed here as sfRows.ts's forward loop forms it (lanes: d within the same order
+// of error as that loop's, ≲ (C + 8)u·maxⱼ(|vtⱼ| + |vsⱼ|)).
+//
 // Rows the kernel flags (a v outside [−700, 69], where a term would overflow or must show exp's
 // own tiny values rather than a clamp's, or a NaN or ±∞ logit) are recomputed by the JavaScript
 // loop (sfRows.ts), which has the exact fallback and the non-finite semantics.
@@ -36,7 +40,7 @@
 // up to SIMD_CHUNK logits of each input (copied in with one set() each) and their f64 result
 // (copied out with one set()).
 import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
-import { sfDistillGradRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
+import { sfDistillGradRows, sfDistillRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
 import { SF_SIMD_WASM } from './sfSimdBytes.js';
 
 type DistillGradFn = (
@@ -76,8 +80,17 @@ type FocalScaleFn = (
   fac: number,
   tv: number,
 ) => void;
+type DistillFn = (
+  ps: number,
+  pt: number,
+  rows: number,
+  cols: number,
+  stats: number,
+  a: number,
+) => void;
 interface Kernel {
   memory: WasmMemory;
+  distill: DistillFn;
   distillGrad: DistillGradFn;
   focalExp: FocalExpFn;
   focalScale: FocalScaleFn;
@@ -90,6 +103,8 @@ const PAGE = 65536;
 const SIMD_CHUNK = 1 << 14;
 /** Rows wider than this stay in JavaScript (bounds the memory kept). */
 const SIMD_MAX_COLS = 1 << 18;
+/** sfRows.ts's bound on the exp-sums of the distillation's fast path. */
+const SUM_LIMIT = 2 ** 100;
 let kernel: Kernel | null | undefined;
 
 function sfKernel(): Kernel | null {
@@ -105,6 +120,7 @@ function sfKernel(): Kernel | null {
         for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
         kernel = {
           memory,
+          distill: exports.distill as DistillFn,
           distillGrad: exports.distillGrad as DistillGradFn,
           focalExp: exports.focalExp as FocalExpFn,
           focalScale: exports.focalScale as FocalScaleFn,
@@ -348,5 +364,67 @@ export function sfFocalRowsSimd(
   acc[0] = s;
   acc[1] = c;
   acc[2] = ignored;
+  return true;
+}
+
+/**
+ * sfRows.ts's `sfDistillRows` contract (rows `0 ≤ n < rows`: ℓₙ = T²·KL into `out` when given,
+ * Σℓ as a Neumaier pair in `acc[0] + acc[1]`) for float32 student and teacher logits, the sums
+ * from the "distill" kernel. Returns false, touching nothing, where the kernel is missing or
+ * cols is outside [2, SIMD_MAX_COLS].
+ */
+export function sfDistillRowsSimd(
+  xs: Float32Array,
+  xt: Float32Array,
+  rows: number,
+  cols: number,
+  a: number,
+  t2: number,
+  out: Float64Array | null,
+  acc: Float64Array,
+): boolean {
+  if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
+  const kern = sfKernel();
+  if (kern === null) return false;
+  const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
+  const len = n * cols;
+  const stats = 8 * TABLE_SIZE;
+  const ps = stats + 24 * n;
+  const pt = ps + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
+  const need = pt + ((4 * len + 4 + 15) & ~15);
+  const have = kern.memory.buffer.byteLength;
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  const buf = kern.memory.buffer;
+  const sF32 = new Float32Array(buf, ps, len);
+  const tF32 = new Float32Array(buf, pt, len);
+  const st = new Float64Array(buf, stats, 3 * n);
+  const one = new Float64Array(2);
+  let s = 0;
+  let c = 0;
+  for (let n0 = 0; n0 < rows; n0 += n) {
+    const n1 = Math.min(rows, n0 + n);
+    sF32.set(xs.subarray(n0 * cols, n1 * cols));
+    tF32.set(xt.subarray(n0 * cols, n1 * cols));
+    kern.distill(ps, pt, n1 - n0, cols, stats, a);
+    for (let i = n0; i < n1; i++) {
+      const d = st[3 * (i - n0)];
+      const sT = st[3 * (i - n0) + 1];
+      const sS = st[3 * (i - n0) + 2];
+      let v: number;
+      // sfRows.ts's distill loop (the same expressions, the same range test on the sums)
+      if (d - d === 0 && sT < SUM_LIMIT && sS < SUM_LIMIT) {
+        v = (d / sT + Math.log(sS / sT)) * t2;
+        if (out !== null) out[i] = v;
+      } else {
+        sfDistillRows(xs, xt, i, i + 1, cols, a, t2, out, one);
+        v = one[0];
+      }
+      const u = s + v;
+      c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
+      s = u;
+    }
+  }
+  acc[0] = s;
+  acc[1] = c;
   return true;
 }

@@ -306,4 +306,129 @@
         (local.set $fac (i32.add (local.get $fac) (i32.const 8)))
         (local.set $tv (i32.add (local.get $tv) (i32.const 8)))
         (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; distillation (forward): rows as in "distillGrad"; per row d = Σ_j e^vt_j·(vt_j − vs_j),
+  ;; St and Ss as f64 at stats + 24n, + 8, + 16 (d NaN for a flagged row, as Ss there), so that
+  ;; KL = d/St + log(Ss/St) (the log is taken in JavaScript).
+  (func (export "distill") (param $ps i32) (param $pt i32) (param $rows i32) (param $cols i32)
+    (param $stats i32) (param $a f64)
+    (local $row i32) (local $j i32) (local $d f64)
+    (local $ms v128) (local $mt v128) (local $A v128) (local $accS v128) (local $accT v128)
+    (local $accD v128) (local $keep v128)
+    (local $low v128) (local $es v128) (local $et v128) (local $vs v128) (local $vt v128)
+    (local $t v128) (local $k v128) (local $r v128) (local $r2 v128) (local $i v128)
+    (local $scale v128)
+    (local $floor v128) (local $log2eN v128) (local $shifter v128) (local $ln2hiN v128)
+    (local $ln2loN v128) (local $one v128) (local $mask v128) (local $c2 v128) (local $c3 v128)
+    (local $c4 v128) (local $lane0 v128) (local $ceil v128) (local $all v128)
+    (local.set $floor (f64x2.splat (global.get $floorG)))
+    (local.set $ceil (f64x2.splat (global.get $ceilG)))
+    (local.set $log2eN (f64x2.splat (global.get $log2eNG)))
+    (local.set $shifter (f64x2.splat (global.get $shifterG)))
+    (local.set $ln2hiN (f64x2.splat (global.get $ln2hiNG)))
+    (local.set $ln2loN (f64x2.splat (global.get $ln2loNG)))
+    (local.set $one (f64x2.splat (global.get $oneG)))
+    (local.set $mask (i64x2.splat (global.get $maskG)))
+    (local.set $c2 (f64x2.splat (global.get $c2G)))
+    (local.set $c3 (f64x2.splat (global.get $c3G)))
+    (local.set $c4 (f64x2.splat (global.get $c4G)))
+    (local.set $lane0 (v128.const i64x2 -1 0))
+    (local.set $all (v128.const i64x2 -1 -1))
+    (local.set $A (f64x2.splat (local.get $a)))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $ms (f64x2.splat (f64.promote_f32 (f32.load (local.get $ps)))))
+        (local.set $mt (f64x2.splat (f64.promote_f32 (f32.load (local.get $pt)))))
+        (local.set $accS (v128.const i64x2 0 0))
+        (local.set $accT (v128.const i64x2 0 0))
+        (local.set $accD (v128.const i64x2 0 0))
+        (local.set $low (v128.const i64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $expDone
+          (loop $expLoop
+            (br_if $expDone (i32.ge_u (local.get $j) (local.get $cols)))
+            (local.set $vs (f64x2.mul
+              (f64x2.sub
+                (f64x2.promote_low_f32x4 (v128.load64_zero
+                  (i32.add (local.get $ps) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.get $ms))
+              (local.get $A)))
+            (local.set $vt (f64x2.mul
+              (f64x2.sub
+                (f64x2.promote_low_f32x4 (v128.load64_zero
+                  (i32.add (local.get $pt) (i32.shl (local.get $j) (i32.const 2)))))
+                (local.get $mt))
+              (local.get $A)))
+            ;; es = exp(vs)
+            (local.set $t (f64x2.add (f64x2.mul (local.get $vs) (local.get $log2eN)) (local.get $shifter)))
+            (local.set $k (f64x2.sub (local.get $t) (local.get $shifter)))
+            (local.set $r (f64x2.sub
+              (f64x2.sub (local.get $vs) (f64x2.mul (local.get $k) (local.get $ln2hiN)))
+              (f64x2.mul (local.get $k) (local.get $ln2loN))))
+            (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+            (local.set $i (i64x2.shl (v128.and (local.get $t) (local.get $mask)) (i32.const 3)))
+            (local.set $scale (i64x2.add
+              (v128.load64_lane 1
+                (i32x4.extract_lane 2 (local.get $i))
+                (v128.load64_zero (i32x4.extract_lane 0 (local.get $i))))
+              (i64x2.shl (i64x2.shr_u (local.get $t) (i32.const 8)) (i32.const 52))))
+            (local.set $es (f64x2.mul
+              (f64x2.add
+                (f64x2.add (local.get $one) (local.get $r))
+                (f64x2.mul
+                  (local.get $r2)
+                  (f64x2.add
+                    (f64x2.add (local.get $c2) (f64x2.mul (local.get $r) (local.get $c3)))
+                    (f64x2.mul (local.get $r2) (local.get $c4)))))
+              (local.get $scale)))
+            ;; et = exp(vt)
+            (local.set $t (f64x2.add (f64x2.mul (local.get $vt) (local.get $log2eN)) (local.get $shifter)))
+            (local.set $k (f64x2.sub (local.get $t) (local.get $shifter)))
+            (local.set $r (f64x2.sub
+              (f64x2.sub (local.get $vt) (f64x2.mul (local.get $k) (local.get $ln2hiN)))
+              (f64x2.mul (local.get $k) (local.get $ln2loN))))
+            (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
+            (local.set $i (i64x2.shl (v128.and (local.get $t) (local.get $mask)) (i32.const 3)))
+            (local.set $scale (i64x2.add
+              (v128.load64_lane 1
+                (i32x4.extract_lane 2 (local.get $i))
+                (v128.load64_zero (i32x4.extract_lane 0 (local.get $i))))
+              (i64x2.shl (i64x2.shr_u (local.get $t) (i32.const 8)) (i32.const 52))))
+            (local.set $et (f64x2.mul
+              (f64x2.add
+                (f64x2.add (local.get $one) (local.get $r))
+                (f64x2.mul
+                  (local.get $r2)
+                  (f64x2.add
+                    (f64x2.add (local.get $c2) (f64x2.mul (local.get $r) (local.get $c3)))
+                    (f64x2.mul (local.get $r2) (local.get $c4)))))
+              (local.get $scale)))
+            ;; both lanes, or (for an odd last logit) lane 0 alone
+            (local.set $keep (select (result v128) (local.get $all) (local.get $lane0)
+              (i32.lt_u (i32.add (local.get $j) (i32.const 1)) (local.get $cols))))
+            (local.set $accS (f64x2.add (local.get $accS) (v128.and (local.get $es) (local.get $keep))))
+            (local.set $accT (f64x2.add (local.get $accT) (v128.and (local.get $et) (local.get $keep))))
+            (local.set $accD (f64x2.add (local.get $accD) (v128.and
+              (f64x2.mul (local.get $et) (f64x2.sub (local.get $vt) (local.get $vs)))
+              (local.get $keep))))
+            (local.set $low (v128.or (local.get $low) (v128.and
+              (v128.or
+                (v128.or (f64x2.lt (local.get $vs) (local.get $floor)) (f64x2.gt (local.get $vs) (local.get $ceil)))
+                (v128.or (f64x2.lt (local.get $vt) (local.get $floor)) (f64x2.gt (local.get $vt) (local.get $ceil))))
+              (local.get $keep))))
+            (local.set $j (i32.add (local.get $j) (i32.const 2)))
+            (br $expLoop)))
+        (local.set $d (f64.add (f64x2.extract_lane 0 (local.get $accD)) (f64x2.extract_lane 1 (local.get $accD))))
+        (if (v128.any_true (local.get $low)) (then (local.set $d (f64.const nan))))
+        (f64.store (local.get $stats) (local.get $d))
+        (f64.store offset=8 (local.get $stats)
+          (f64.add (f64x2.extract_lane 0 (local.get $accT)) (f64x2.extract_lane 1 (local.get $accT))))
+        (f64.store offset=16 (local.get $stats)
+          (f64.add (f64x2.extract_lane 0 (local.get $accS)) (f64x2.extract_lane 1 (local.get $accS))))
+        (local.set $ps (i32.add (local.get $ps) (i32.shl (local.get $cols) (i32.const 2))))
+        (local.set $pt (i32.add (local.get $pt) (i32.shl (local.get $cols) (i32.const 2))))
+        (local.set $stats (i32.add (local.get $stats) (i32.const 24)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
         (br $rowLoop)))))
