@@ -7,6 +7,7 @@ import {
   splitPoints,
   worstRatio,
 } from '../test/helpers.js';
+import { tanhTable } from './internal/ewTanh.js';
 
 /** Predictions and targets in [−lim, lim], plus a random split of the elements. */
 const pairs = (lim = 5, maxLength = 40) =>
@@ -207,6 +208,23 @@ describe('logCoshGrad fast loops', () => {
         const out = new Float64Array(n).fill(12345);
         check(logCoshGrad(a, b, { reduction: 'none', out: { input: out } }).input, () => 1);
         check(logCoshGrad(a, b, { reduction: 'none', gradOutput: per }).input, (i) => per[i]);
+      }
+    }
+  });
+
+  it('inline tanhTable exactly (bit for bit) inside ±20, on every array type', () => {
+    const x = Float64Array.from({ length: 5000 }, (_, i) => -19.9 + i * (39.8 / 4999));
+    const y = Float64Array.from({ length: 5000 }, (_, i) => ((i * 29) % 13) / 64 - 0.1);
+    const types: [ArrayLike<number>, ArrayLike<number>][] = [
+      [x, y],
+      [Float32Array.from(x), Float32Array.from(y)],
+      [Array.from(x), Array.from(y)],
+    ];
+    for (const [a, b] of types) {
+      const g = logCoshGrad(a as number[], b as number[], { reduction: 'sum' }).input;
+      for (let i = 0; i < a.length; i++) {
+        const want = tanhTable(a[i] - b[i]);
+        if (!Object.is(g[i], want)) expect([i, g[i]]).toEqual([i, want]);
       }
     }
   });

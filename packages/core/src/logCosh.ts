@@ -1,5 +1,5 @@
 import { optionsArg } from './internal/args.js';
-import { TANH_RANGE, tanhTable } from './internal/ewTanh.js';
+import { TANH_J, TANH_RANGE, tanhTable } from './internal/ewTanh.js';
 import { logCoshAbs } from './internal/logCoshAbs.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
@@ -103,7 +103,9 @@ export function logCoshGrad(
 
 // The gradient's hot loops, one copy per array type as the sums below (keep them identical),
 // free of the gradOutput test and of Math.tanh's call into C++. The range test is a branch that
-// moderate residuals never take.
+// moderate residuals never take. tanh e is tanhTable's arithmetic (internal/ewTanh.ts, STEP = 32,
+// MID = 640; same steps, same bound ≤ 8.7u) written out here: as an imported call the loop
+// measured 84 ms on 10M elements under ESM (the bench), inline 57; the test pins the two equal.
 function gradF32(
   x: Float32Array,
   y: Float32Array,
@@ -113,11 +115,16 @@ function gradF32(
   gx: Float64Array,
 ): number {
   const range = TANH_RANGE;
-  const tanh = tanhTable;
+  const T = TANH_J;
   for (let i = i0; i < n; i++) {
     const e = x[i] - y[i];
     if (!(Math.abs(e) <= range)) return i;
-    gx[i] = k * tanh(e);
+    const j = (e * 32 + 640.5) | 0;
+    const d = e - (j - 640) * (1 / 32);
+    const d2 = d * d;
+    const t = d * (1 + d2 * (-1 / 3 + d2 * (2 / 15 + d2 * (-17 / 315 + d2 * (62 / 2835)))));
+    const tau = T[j];
+    gx[i] = k * ((tau + t) / (1 + tau * t));
   }
   return -1;
 }
@@ -131,11 +138,16 @@ function gradF64(
   gx: Float64Array,
 ): number {
   const range = TANH_RANGE;
-  const tanh = tanhTable;
+  const T = TANH_J;
   for (let i = i0; i < n; i++) {
     const e = x[i] - y[i];
     if (!(Math.abs(e) <= range)) return i;
-    gx[i] = k * tanh(e);
+    const j = (e * 32 + 640.5) | 0;
+    const d = e - (j - 640) * (1 / 32);
+    const d2 = d * d;
+    const t = d * (1 + d2 * (-1 / 3 + d2 * (2 / 15 + d2 * (-17 / 315 + d2 * (62 / 2835)))));
+    const tau = T[j];
+    gx[i] = k * ((tau + t) / (1 + tau * t));
   }
   return -1;
 }
@@ -149,11 +161,16 @@ function gradAny(
   gx: Float64Array,
 ): number {
   const range = TANH_RANGE;
-  const tanh = tanhTable;
+  const T = TANH_J;
   for (let i = i0; i < n; i++) {
     const e = x[i] - y[i];
     if (!(Math.abs(e) <= range)) return i;
-    gx[i] = k * tanh(e);
+    const j = (e * 32 + 640.5) | 0;
+    const d = e - (j - 640) * (1 / 32);
+    const d2 = d * d;
+    const t = d * (1 + d2 * (-1 / 3 + d2 * (2 / 15 + d2 * (-17 / 315 + d2 * (62 / 2835)))));
+    const tau = T[j];
+    gx[i] = k * ((tau + t) / (1 + tau * t));
   }
   return -1;
 }
