@@ -65,8 +65,9 @@ export function logCoshGrad(
   const gx = gradBuffer(fn, o.out, 'input', n);
   // tanh by tanhTable (internal/ewTanh.ts: ≤ 8.7u for |e| ≤ 20) and Math.tanh beyond, where it
   // is ±1 (and for ±∞, NaN): the gradient is within 9.7u ≈ 1.1e−15 of k·tanh e.
-  // Imported bindings are read into locals outside the loops: under tsx (the bench, the tests)
-  // an import is a getter, and reading TANH_RANGE per element measured 3.5× slower.
+  // Imported bindings are read into locals outside the loops: where a module is loaded through
+  // CommonJS (tsx's require path) an import is a getter, and reading TANH_RANGE per element
+  // measured 3.5× slower there (under ESM, as the bench loads core: ~5%).
   const range = TANH_RANGE;
   const tanh = tanhTable;
   if (per !== null) {
