@@ -165,7 +165,6 @@ function gradAny(
   return -1;
 }
 
-
 /** E[j] = e^((j − 1024)/32), j = 0…2048: expTable's table (which it keeps private). */
 const E = new Float64Array(2049);
 for (let j = 0; j <= 2048; j++) E[j] = Math.exp((j - 1024) / 32);
