@@ -135,45 +135,53 @@ describe('exponentialGrad fast loops', () => {
   };
 
   it('are within 9u of −y·k·Math.exp(−y·f) over the whole table range and beyond, every array type', () => {
-    // f sweeps [−40, 40] on a fine grid (every table interval, both ends of each, and the ranges
-    // past ±32 that go to expTable), plus ±0, ±∞, NaN, overflow and underflow.
-    const grid = Array.from({ length: 80 * 256 + 1 }, (_, i) => -40 + i / 256);
-    const f64 = Float64Array.from([
-      ...grid,
-      ...grid.map((v) => v + 1 / 97),
-      0,
-      -0,
-      Infinity,
-      -Infinity,
-      Number.NaN,
-      709,
-      710,
-      -745,
-      -746,
-      1e308,
-    ]);
-    const n = f64.length;
-    const t64 = Float64Array.from({ length: n }, (_, i) => ((i * 7) % 3 === 0 ? -1 : 1));
-    const per = Float64Array.from({ length: n }, (_, i) => 0.5 + ((i * 13) % 7));
-    const types: [ArrayLike<number>, ArrayLike<number>][] = [
-      [f64, t64],
-      [Float32Array.from(f64), Float32Array.from(t64)],
-      [Array.from(f64), Array.from(t64)],
-      [Float32Array.from(f64), t64],
-    ];
-    for (const [f, t] of types) {
-      const a = f as number[];
-      const b = t as number[];
-      check(exponentialGrad(a, b).input, f, t, () => 1 / n);
-      check(exponentialGrad(a, b, { reduction: 'sum' }).input, f, t, () => 1);
-      const out = new Float64Array(n).fill(12345);
-      check(exponentialGrad(a, b, { reduction: 'none', out: { input: out } }).input, f, t, () => 1);
-      check(
-        exponentialGrad(a, b, { reduction: 'none', gradOutput: per }).input,
-        f,
-        t,
-        (i) => per[i],
-      );
+    // f sweeps [−32, 32] (the fast loops, with a few hand-backs) and [−40, 40] (past ±32 and 64
+    // hand-backs the rest goes to expTable directly) on a fine grid: every table interval, both
+    // ends of each, plus ±0, ±∞, NaN, overflow and underflow.
+    for (const lim of [32, 40]) {
+      const grid = Array.from({ length: 2 * lim * 256 + 1 }, (_, i) => -lim + i / 256);
+      const f64 = Float64Array.from([
+        ...grid,
+        ...grid.map((v) => v + (v < lim ? 1 / 97 : 0)),
+        0,
+        -0,
+        Infinity,
+        -Infinity,
+        Number.NaN,
+        709,
+        710,
+        -745,
+        -746,
+        1e308,
+      ]);
+      const n = f64.length;
+      const t64 = Float64Array.from({ length: n }, (_, i) => ((i * 7) % 3 === 0 ? -1 : 1));
+      const per = Float64Array.from({ length: n }, (_, i) => 0.5 + ((i * 13) % 7));
+      const types: [ArrayLike<number>, ArrayLike<number>][] = [
+        [f64, t64],
+        [Float32Array.from(f64), Float32Array.from(t64)],
+        [Array.from(f64), Array.from(t64)],
+        [Float32Array.from(f64), t64],
+      ];
+      for (const [f, t] of types) {
+        const a = f as number[];
+        const b = t as number[];
+        check(exponentialGrad(a, b).input, f, t, () => 1 / n);
+        check(exponentialGrad(a, b, { reduction: 'sum' }).input, f, t, () => 1);
+        const out = new Float64Array(n).fill(12345);
+        check(
+          exponentialGrad(a, b, { reduction: 'none', out: { input: out } }).input,
+          f,
+          t,
+          () => 1,
+        );
+        check(
+          exponentialGrad(a, b, { reduction: 'none', gradOutput: per }).input,
+          f,
+          t,
+          (i) => per[i],
+        );
+      }
     }
   });
 

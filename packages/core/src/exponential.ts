@@ -72,6 +72,7 @@ export function exponentialGrad(
     // or an exponent outside [−32, 32] (or NaN), and return its index; -1 when done.
     const f32 = x instanceof Float32Array && y instanceof Float32Array;
     const f64 = x instanceof Float64Array && y instanceof Float64Array;
+    let stops = 0;
     for (let i = 0; i < n; i++) {
       i = f32
         ? gradF32(x, y as Float32Array, i, n, scale, gx)
@@ -82,6 +83,16 @@ export function exponentialGrad(
       const t = y[i];
       if (t * t !== 1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
       gx[i] = -t * scale * expTable(-t * x[i]);
+      if (++stops === 64) {
+        // Such elements are common in this input: finish with the direct formula (a return to
+        // this loop per element would cost more).
+        for (let j = i + 1; j < n; j++) {
+          const tj = y[j];
+          if (tj * tj !== 1 && !Number.isNaN(tj)) throw notSignError(fn, j, tj);
+          gx[j] = -tj * scale * expTable(-tj * x[j]);
+        }
+        break;
+      }
     }
   }
   return { input: gx };

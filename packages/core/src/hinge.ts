@@ -76,6 +76,7 @@ export function hingeGrad(
     // gives 0 (the comparison is false), anything else is an error.
     const f32 = x instanceof Float32Array && y instanceof Float32Array;
     const f64 = x instanceof Float64Array && y instanceof Float64Array;
+    let stops = 0;
     for (let i = 0; i < n; i++) {
       i = f32
         ? gradF32(x, y as Float32Array, i, n, margin, scale, gx)
@@ -86,6 +87,16 @@ export function hingeGrad(
       const t = y[i];
       if (!Number.isNaN(t)) throw notSignError(fn, i, t);
       gx[i] = 0;
+      if (++stops === 64) {
+        // Such elements are common in this input: finish with the direct formula (a return to
+        // this loop per element would cost more).
+        for (let j = i + 1; j < n; j++) {
+          const tj = y[j];
+          if (tj * tj !== 1 && !Number.isNaN(tj)) throw notSignError(fn, j, tj);
+          gx[j] = margin - tj * x[j] > 0 ? -tj * scale : 0;
+        }
+        break;
+      }
     }
   }
   return { input: gx };

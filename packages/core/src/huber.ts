@@ -77,6 +77,7 @@ export function huberGrad(
     // its index; -1 when done.
     const f32 = x instanceof Float32Array && y instanceof Float32Array;
     const f64 = x instanceof Float64Array && y instanceof Float64Array;
+    let stops = 0;
     for (let i = 0; i < n; i++) {
       i = f32
         ? gradF32(x, y as Float32Array, i, n, scale, delta, gx)
@@ -85,6 +86,14 @@ export function huberGrad(
           : gradAny(x, y, i, n, scale, delta, gx);
       if (i < 0) break;
       gx[i] = scale * Math.max(-delta, Math.min(delta, x[i] - y[i]));
+      if (++stops === 64) {
+        // Such elements are common in this input: finish with the direct formula (a return to
+        // this loop per element would cost more).
+        for (let j = i + 1; j < n; j++) {
+          gx[j] = scale * Math.max(-delta, Math.min(delta, x[j] - y[j]));
+        }
+        break;
+      }
     }
   }
   return { input: gx };

@@ -80,6 +80,7 @@ export function smoothL1Grad(
     const div = beta > 0 ? beta : 1;
     const f32 = x instanceof Float32Array && y instanceof Float32Array;
     const f64 = x instanceof Float64Array && y instanceof Float64Array;
+    let stops = 0;
     for (let i = 0; i < n; i++) {
       i = f32
         ? gradF32(x, y as Float32Array, i, n, scale, beta, div, gx)
@@ -89,6 +90,15 @@ export function smoothL1Grad(
       if (i < 0) break;
       const e = x[i] - y[i];
       gx[i] = scale * (Math.abs(e) < beta ? e / beta : Math.sign(e));
+      if (++stops === 64) {
+        // Such elements are common in this input: finish with the direct formula (a return to
+        // this loop per element would cost more).
+        for (let j = i + 1; j < n; j++) {
+          const ej = x[j] - y[j];
+          gx[j] = scale * (Math.abs(ej) < beta ? ej / beta : Math.sign(ej));
+        }
+        break;
+      }
     }
   }
   return { input: gx };
