@@ -134,3 +134,31 @@ describe('mse blocked summation (issue 6)', () => {
     expect(mse(x, y).value).toBeNaN();
   });
 });
+
+describe('mseGrad loops', () => {
+  it('give 2k·(x − y) bit for bit at every length around the eight-element steps, every array type', () => {
+    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1001]) {
+      const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.3) * 3);
+      const y = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.7));
+      const types: [ArrayLike<number>, ArrayLike<number>][] = [
+        [x, y],
+        [Float32Array.from(x), Float32Array.from(y)],
+        [Array.from(x), Array.from(y)],
+        [Float32Array.from(x), y],
+      ];
+      for (const [a, b] of types) {
+        for (const [o, k] of [
+          [{}, 2 / n],
+          [{ reduction: 'sum' }, 2],
+        ] as [object, number][]) {
+          const out = new Float64Array(n).fill(7);
+          const g = mseGrad(a as number[], b as number[], { ...o, out: { input: out } }).input;
+          for (let i = 0; i < n; i++) {
+            const want = k * (a[i] - b[i]);
+            if (!Object.is(g[i], want)) expect([i, g[i]]).toEqual([i, want]);
+          }
+        }
+      }
+    }
+  });
+});
