@@ -1,5 +1,6 @@
 import { LossShapeError } from './errors.js';
 import { elementOption, floatArg, optionsArg, unwrap } from './internal/args.js';
+import { BW_SIMD_MIN, bwSigmoidGradSimd } from './internal/bwSigmoid.js';
 import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { softplusTail } from './internal/softplusTail.js';
@@ -114,8 +115,16 @@ export function binaryCrossEntropyWithLogitsGrad(
   const gx = gradBuffer(fn, o.out, 'input', n);
   if (w !== undefined || pw !== undefined || per !== null)
     weightedGrad(x, y, w, pw, cols, n, scale, per, gx);
-  else if (x instanceof Float32Array && y instanceof Float32Array) gradF32(x, y, n, scale, gx);
-  else if (x instanceof Float64Array && y instanceof Float64Array) gradF64(x, y, n, scale, gx);
+  else if (x instanceof Float32Array && y instanceof Float32Array) {
+    // Long float32 inputs: the SIMD kernel (bwSigmoid.ts), chunks with |x| > 700 redone here.
+    if (
+      !(
+        n >= BW_SIMD_MIN &&
+        bwSigmoidGradSimd(x, y, n, scale, gx, (i0, i1) => gradF32(x, y, i0, i1, scale, gx))
+      )
+    )
+      gradF32(x, y, 0, n, scale, gx);
+  } else if (x instanceof Float64Array && y instanceof Float64Array) gradF64(x, y, n, scale, gx);
   else gradAny(x, y, n, scale, gx);
   return { input: gx };
 }
@@ -321,8 +330,15 @@ function weightedSum(
 // iteration (they share the loop's checks of the arrays and of k, which V8 does not hoist out of
 // the loop), with spSigmoidFine (five table entries per element instead of sigmoidTail's eight)
 // inlined at the four call sites. Keep the four bodies identical to plainGradTerm.
-function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Float64Array): void {
-  let i = 0;
+function gradF32(
+  x: Float32Array,
+  y: Float32Array,
+  i0: number,
+  n: number,
+  k: number,
+  gx: Float64Array,
+): void {
+  let i = i0;
   for (; i + 3 < n; i += 4) {
     const x0 = x[i];
     const s0 = spSigmoidFine(Math.abs(x0));

@@ -1,0 +1,165 @@
+// binaryCrossEntropyWithLogitsGrad over float32 logits and targets (unweighted, one scale k) in
+// WebAssembly SIMD (bwSimd.wat): gᵢ = k·(σ(xᵢ) − yᵢ). The JavaScript loop spends ~4 ns an
+// element on σ (spSigmoidFine); the kernel does two elements per step in float64 lanes, plus the
+// copies of x and y into the module's memory and one set() of the results out per chunk.
+//
+// Per element, with v = −|x| and h = [x > 0] (u = 2⁻⁵³, 1 ulp = 2u near 1):
+//  • e = exp(v) by lseSimd.wat's method (the table 2^(i/256), the degree-4 polynomial; its
+//    derivation is in lseRows.ts's header): ≤ 5.4u = 2.7 ulp relative for v ∈ [−700, 0], where
+//    the result is normal. v is exact (float32 → float64 is exact, the sign bit is set).
+//  • s = e/(1 + e) = σ(−|x|) ≤ ½: the relative condition of e ↦ e/(1 + e) is 1/(1 + e) ≤ 1, so
+//    e's error carries ≤ 5.4u; 1 + e rounds (≤ u relative, so ≤ u in the quotient), the
+//    division rounds (≤ u): s within 7.4u (+ O(u²)) relative.
+//  • g/k = (h − y) + (1 − 2h)·s, the JavaScript loop's formula (there s is spSigmoidFine's,
+//    within 5u): h − y is 1 − y or −y (one rounding for 1 − y, none for y = 0 or y ∈ [2⁻²⁹, 1]
+//    in float32), the sign flip is exact, the addition rounds once. At x = ±0 the kernel takes
+//    h = 0 (½ − y), the loop h = 1 ((1 − y) − ½): the same value whenever 1 − y is exact.
+//    For y ∈ {0, 1} the result is −s, s (exact from s), 1 − s or s − 1, whose magnitude is
+//    ≥ ½ ≥ s: ≤ 7.4u + u = 8.4u relative. In general |error| ≤ 7.4u·s + u·h·|1 − y| + u·|g/k|.
+//  • The product with k rounds once more (≤ u).
+// So for targets in {0, 1}: gᵢ within 9.4u ≈ 1.05e−15 relative of k·(σ(xᵢ) − yᵢ) (the
+// JavaScript loop: 6.5u); every target: |ĝ − g| ≤ |k|·(7.4u·s + u·h·|1 − y|) + 2u·|g|.
+//
+// Limits: a lane with |x| > 700 (±∞ included) would need e below the table method's normal
+// range, so the kernel reports its chunk and the chunk is redone by the JavaScript loop
+// (`redo`), which gives fastExp's tiny σ(−|x|), 0 at ±∞ and so the limits k·(1 − y) and
+// −k·y. NaN x propagates through every step, and so does a NaN y.
+//
+// Memory: one module instance, compiled on first use and kept: the 2 KiB table, then per call
+// up to BW_CHUNK logits and targets (float32, copied in with one set() each) and their float64
+// gradients (copied out with one set()).
+import { BW_SIMD_WASM } from './bwSimdBytes.js';
+
+/** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
+export const BW_SIMD_MIN = 4096;
+/** Elements per kernel call: x and y 64 KiB each, g 128 KiB, so a chunk stays in L2. */
+export const BW_CHUNK = 1 << 14;
+
+const TABLE_SIZE = 256;
+const PAGE = 65536;
+/** The constants (bwSimd.wat's list), 16 bytes each; the last is the scale k, set per call. */
+const CONST = 8 * TABLE_SIZE;
+const K_SLOT = CONST / 8 + 22;
+const X = CONST + 16 * 12;
+const Y = X + 4 * BW_CHUNK;
+const G = Y + 4 * BW_CHUNK;
+const END = G + 8 * BW_CHUNK;
+
+type GradFn = (px: number, py: number, pairs: number, out: number) => number;
+interface WasmMemory {
+  buffer: ArrayBuffer;
+}
+/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+interface Kernel {
+  grad: GradFn;
+  xs: Float32Array;
+  ys: Float32Array;
+  gs: Float64Array;
+  table: Float64Array;
+  /** The memory as f64, for the scale k in the constant slot 11. */
+  f64: Float64Array;
+}
+
+const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+let kernel: Kernel | null | undefined;
+
+/** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
+function bwKernel(): Kernel | null {
+  if (kernel === undefined) {
+    kernel = null;
+    try {
+      if (wasm !== undefined) {
+        const bytes = Uint8Array.from(atob(BW_SIMD_WASM), (ch) => ch.charCodeAt(0));
+        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
+        const memory = new wasm.Memory({ initial: Math.ceil(END / PAGE) });
+        const exports = new wasm.Instance(module, { env: { memory } }).exports;
+        const buf = memory.buffer;
+        const table = new Float64Array(buf, 0, TABLE_SIZE);
+        for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
+        const f64 = new Float64Array(buf);
+        const i64 = new BigInt64Array(buf);
+        // the constants of bwSimd.wat's list (slot 0 unused), both lanes; the hex floats as
+        // integer mantissas times powers of 2, exact
+        const c = [
+          0,
+          0x171547652b82fe * 2 ** -44, // 256/ln2 = 0x1.71547652b82fep+8
+          1.5 * 2 ** 52,
+          0x162e42fee * 2 ** -41, // ln2_hi/256 = 0x1.62e42feep-9
+          0x1a39ef35793c76 * 2 ** -93, // (ln2 − ln2_hi)/256 = 0x1.a39ef35793c76p-41
+          1,
+          0, // i64 255, below
+          0.5,
+          0x15555555555555 * 2 ** -55, // 1/6 = 0x1.5555555555555p-3
+          0x15555555555555 * 2 ** -57, // 1/24 = 0x1.5555555555555p-5
+          0, // the sign bit, below
+          0, // k, per call
+        ];
+        for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
+        i64.fill(255n, CONST / 8 + 12, CONST / 8 + 14);
+        i64.fill(-(2n ** 63n), CONST / 8 + 20, CONST / 8 + 22);
+        kernel = {
+          grad: exports.grad as GradFn,
+          xs: new Float32Array(buf, X, BW_CHUNK),
+          ys: new Float32Array(buf, Y, BW_CHUNK),
+          gs: new Float64Array(buf, G, BW_CHUNK),
+          table,
+          f64,
+        };
+      }
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel;
+}
+
+/** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
+export function bwSimdAvailable(): boolean {
+  return bwKernel() !== null;
+}
+
+/** The kernel's table T[i] = 2^(i/256) (for the tests), or null without the kernel. */
+export function bwSimdTable(): Float64Array | null {
+  const k = bwKernel();
+  return k === null ? null : k.table.slice();
+}
+
+/**
+ * gx[i] = k·(σ(x[i]) − y[i]) for 0 ≤ i < n through the kernel, chunk by chunk; a chunk with a
+ * logit beyond ±700 (or ±∞) is handed to `redo(i0, i1)` after the kernel's values were copied
+ * (redo overwrites gx[i0…i1)). Returns false, touching nothing, where the kernel is missing.
+ */
+export function bwSigmoidGradSimd(
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  k: number,
+  gx: Float64Array,
+  redo: (i0: number, i1: number) => void,
+): boolean {
+  const kern = bwKernel();
+  if (kern === null) return false;
+  const { grad, xs, ys, gs, f64 } = kern;
+  f64[K_SLOT] = k;
+  f64[K_SLOT + 1] = k;
+  for (let i0 = 0; i0 < n; i0 += BW_CHUNK) {
+    const i1 = Math.min(n, i0 + BW_CHUNK);
+    const len = i1 - i0;
+    xs.set(x.subarray(i0, i1));
+    ys.set(y.subarray(i0, i1));
+    if (len & 1) {
+      // the odd last element's pair: a harmless partner (its result is not copied out)
+      xs[len] = 0;
+      ys[len] = 0;
+    }
+    const flagged = grad(X, Y, (len + 1) >> 1, G);
+    gx.set(len === BW_CHUNK ? gs : gs.subarray(0, len), i0);
+    if (flagged !== 0) redo(i0, i1);
+  }
+  return true;
+}

@@ -1,0 +1,196 @@
+import { readFileSync } from 'node:fs';
+import { binaryCrossEntropyWithLogitsGrad } from '@losskit/core';
+import { describe, expect, it } from 'vitest';
+import wabtInit from 'wabt';
+import { seededRandom } from '../../test/helpers.js';
+import {
+  BW_CHUNK,
+  BW_SIMD_MIN,
+  bwSigmoidGradSimd,
+  bwSimdAvailable,
+  bwSimdTable,
+} from './bwSigmoid.js';
+import { BW_SIMD_WASM } from './bwSimdBytes.js';
+
+const U = 2 ** -53;
+
+/**
+ * The reference: k·((h − y) + (1 − 2h)·s) with s = e/(1 + e), e = Math.exp(−|x|) (< 1 ulp),
+ * h = [x ≥ 0]; s within 4u. Returns the value and its tolerance against the kernel: the bound
+ * of bwSigmoid.ts, |k|·(7.4u·s + u·h·|1 − y|) + 2u·|g|, plus the reference's own 4u·s and u·|g|.
+ */
+function ref(xi: number, yi: number, k: number): { g: number; tol: number } {
+  const e = Math.exp(-Math.abs(xi));
+  const s = e / (1 + e);
+  const h = Number(xi >= 0);
+  const g = k * (h - yi + (1 - 2 * h) * s);
+  const tol =
+    Math.abs(k) * (11.4 * U * s + 2 * U * h * Math.abs(1 - yi)) + 3 * U * Math.abs(g) + 1e-320;
+  return { g, tol };
+}
+
+/** Runs the kernel directly; returns the result and the chunks it handed back. */
+function kernel(x: Float32Array, y: Float32Array, k: number) {
+  const gx = new Float64Array(x.length);
+  const redone: [number, number][] = [];
+  expect(bwSigmoidGradSimd(x, y, x.length, k, gx, (i0, i1) => redone.push([i0, i1]))).toBe(true);
+  return { gx, redone };
+}
+
+function expectNearRef(x: Float32Array, y: Float32Array, g: Float64Array, k: number, i: number) {
+  const r = ref(x[i], y[i], k);
+  if (Number.isNaN(r.g)) expect(g[i]).toBeNaN();
+  else if (Math.abs(g[i] - r.g) > r.tol) expect({ i, x: x[i], y: y[i], g: g[i] }).toEqual(r.g);
+}
+
+describe('bwSigmoid (WebAssembly SIMD gradient of binary cross-entropy with logits)', () => {
+  it('commits the bytes wabt 1.0.39 makes of bwSimd.wat', async () => {
+    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
+    const wat = readFileSync(new URL('./bwSimd.wat', import.meta.url));
+    const wabt = await wabtInit();
+    const module = wabt.parseWat('bwSimd.wat', wat, { simd: true });
+    module.validate();
+    const bytes = module.toBinary({}).buffer;
+    module.destroy();
+    expect(Buffer.from(bytes).toString('base64')).toBe(BW_SIMD_WASM);
+  });
+
+  it('runs here (Node 20 has WebAssembly SIMD)', () => {
+    expect(bwSimdAvailable()).toBe(true);
+  });
+
+  it('has a table T[i] within 1 ulp of 2^(i/256), checked in exact integer arithmetic', () => {
+    const t = bwSimdTable()!;
+    expect(t).toHaveLength(256);
+    expect(t[0]).toBe(1);
+    for (let i = 0; i < 256; i++) {
+      const mant = BigInt(t[i] * 2 ** 52);
+      expect(Number(mant)).toBe(t[i] * 2 ** 52);
+      const target = 1n << BigInt(i + 52 * 256);
+      expect((mant - 1n) ** 256n < target && target < (mant + 1n) ** 256n).toBe(true);
+    }
+  });
+
+  it('is within the bound over a sweep of x ∈ [−700, 700] (every table index and exponent)', () => {
+    // 1.4M float32 logits: a fine grid near 0, a coarser one out to ±700, with targets 0, 1 and
+    // soft ones; no chunk is handed back (|x| ≤ 700).
+    const xs: number[] = [];
+    for (let i = -200000; i <= 200000; i++) xs.push(i * 1e-5);
+    for (let i = -500000; i <= 500000; i++) xs.push(i * 0.0014);
+    xs.push(700, -700, 699.99, -699.99, 40, -40, 36.7, -36.7);
+    const n = xs.length;
+    const x = Float32Array.from(xs);
+    const y = Float32Array.from({ length: n }, (_, i) => [0, 1, 0.25, 0.7, 1e-9][i % 5]);
+    for (const k of [1, 1 / n, -3.5]) {
+      const { gx, redone } = kernel(x, y, k);
+      expect(redone).toEqual([]);
+      for (let i = 0; i < n; i++) expectNearRef(x, y, gx, k, i);
+    }
+  });
+
+  it('gives exact values at 0, −0 and subnormal logits', () => {
+    const n = 8;
+    const x = new Float32Array([0, -0, 1.4e-45, -1.4e-45, 1e-40, -1e-40, 0, -0]);
+    const y = new Float32Array([0, 1, 0, 1, 0, 1, 0.25, 0.5]);
+    const { gx } = kernel(x, y, 1);
+    expect(Array.from(gx)).toEqual([0.5, -0.5, 0.5, -0.5, 0.5, -0.5, 0.25, 0]);
+    expect(n).toBe(x.length);
+  });
+
+  it('matches the reference on random data of every length near chunk edges and odd lengths', () => {
+    const r = seededRandom(11);
+    for (const n of [
+      1,
+      2,
+      3,
+      5,
+      4095,
+      4096,
+      4097,
+      BW_CHUNK - 1,
+      BW_CHUNK,
+      BW_CHUNK + 1,
+      2 * BW_CHUNK + 3,
+    ]) {
+      const x = Float32Array.from({ length: n }, () => (r() - 0.5) * (r() < 0.1 ? 1200 : 16));
+      const y = Float32Array.from({ length: n }, () => (r() < 0.2 ? r() : r() < 0.5 ? 0 : 1));
+      const { gx, redone } = kernel(x, y, 1 / n);
+      const flagged = new Set(redone.map(([i0]) => i0));
+      for (let c = 0; c < n; c += BW_CHUNK) {
+        const c1 = Math.min(n, c + BW_CHUNK);
+        let big = false;
+        for (let i = c; i < c1; i++) big ||= Math.abs(x[i]) > 700;
+        // a chunk is handed back exactly when it holds a logit beyond ±700
+        expect(flagged.has(c)).toBe(big);
+        if (big) expect(redone).toContainEqual([c, c1]);
+        else for (let i = c; i < c1; i++) expectNearRef(x, y, gx, 1 / n, i);
+      }
+    }
+  });
+
+  it('hands back the chunks with |x| > 700 or ±∞ (and only those), propagates NaN', () => {
+    const n = 3 * BW_CHUNK + 1;
+    for (const bad of [700.0001, -700.0001, 745, -745, 800, -800, 1e30, Infinity, -Infinity]) {
+      for (const at of [0, BW_CHUNK - 1, BW_CHUNK, n - 1]) {
+        const x = new Float32Array(n).fill(0.5);
+        const y = new Float32Array(n);
+        x[at] = bad;
+        x[BW_CHUNK + 7] = Number.NaN;
+        const { gx, redone } = kernel(x, y, 1);
+        const c = Math.floor(at / BW_CHUNK) * BW_CHUNK;
+        expect(redone).toEqual([[c, Math.min(n, c + BW_CHUNK)]]);
+        expect(gx[BW_CHUNK + 7]).toBeNaN();
+        if (at !== BW_CHUNK + 1) expect(gx[BW_CHUNK + 1]).toBe(ref(0.5, 0, 1).g);
+      }
+    }
+    // NaN alone is not handed back: it propagates through the kernel
+    const x = new Float32Array(9).fill(2);
+    const y = new Float32Array(9).fill(Number.NaN, 4, 5);
+    x[2] = Number.NaN;
+    const { gx, redone } = kernel(x, y, 1);
+    expect(redone).toEqual([]);
+    expect(gx[2]).toBeNaN();
+    expect(gx[4]).toBeNaN();
+    expect(gx[3]).toBe(gx[0]);
+  });
+
+  it('gives binaryCrossEntropyWithLogitsGrad the JavaScript path’s values within the bound, limits exact', () => {
+    // Float32 inputs of n ≥ BW_SIMD_MIN take the kernel; the same values as Float64Array take
+    // the JavaScript loop (spSigmoidFine, ≤ 5u): within the kernel's bound plus 5u·s.
+    const r = seededRandom(5);
+    for (const n of [BW_SIMD_MIN, BW_SIMD_MIN + 1, 3 * BW_CHUNK + 5]) {
+      const x = Float32Array.from({ length: n }, () => (r() - 0.5) * 20);
+      const y = Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? r() : i % 2));
+      x.set([Infinity, -Infinity, Number.NaN, 0, -0, 745, -745, 800, -800, 40, -40], 0);
+      x[n - 1] = Infinity;
+      for (const opts of [
+        { reduction: 'mean' as const },
+        { reduction: 'sum' as const },
+        { reduction: 'none' as const },
+        { reduction: 'mean' as const, out: { input: new Float64Array(n) } },
+      ]) {
+        const g = binaryCrossEntropyWithLogitsGrad(x, y, opts).input;
+        if (opts.out !== undefined) expect(g).toBe(opts.out.input);
+        const js = binaryCrossEntropyWithLogitsGrad(Float64Array.from(x), Float64Array.from(y), {
+          ...opts,
+          out: undefined,
+        }).input;
+        const k = opts.reduction === 'mean' ? 1 / n : 1;
+        expect(g[0]).toBe(k * (1 - y[0]));
+        expect(g[1]).toBe(-k * y[1]);
+        expect(g[2]).toBeNaN();
+        expect(g[n - 1]).toBe(k * (1 - y[n - 1]));
+        for (let i = 0; i < n; i++) {
+          if (Number.isNaN(js[i])) {
+            expect(g[i]).toBeNaN();
+            continue;
+          }
+          const { tol } = ref(x[i], y[i], k);
+          const s = Math.exp(-Math.abs(x[i]));
+          if (!(Math.abs(g[i] - js[i]) <= tol + 6 * U * Math.abs(k) * s))
+            expect({ i, x: x[i], g: g[i] }).toEqual(js[i]);
+        }
+      }
+    }
+  });
+});
