@@ -145,7 +145,7 @@ describe('huber', () => {
 // The gradient's fast loops (branch-free, one copy per array type, handing ±∞/NaN elements back)
 // against the direct formula, bit for bit (−0 included), on data that reaches every path:
 // random values with ±0, ±∞, NaN, huge, tiny and tie values mixed in at random positions (so the
-// four-element steps break off anywhere), every array type, every reduction, with gradOutput.
+// unrolled steps break off anywhere), every array type, every reduction, with gradOutput.
 /** `n` pairs from seed `seed`; about 1 in 8 elements gets a special x (and often a special y). */
 function edgyPair(n: number, seed: number, ties: number[]): [Float64Array, Float64Array] {
   let s = seed >>> 0;
