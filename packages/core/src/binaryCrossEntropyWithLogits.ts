@@ -1,6 +1,6 @@
 import { LossShapeError } from './errors.js';
 import { elementOption, floatArg, optionsArg, unwrap } from './internal/args.js';
-import { BW_SIMD_MIN, bwSigmoidGradSimd } from './internal/bwSigmoid.js';
+import { BW_SIMD_MIN, bwLossSumSimd, bwSigmoidGradSimd } from './internal/bwSigmoid.js';
 import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { softplusTail } from './internal/softplusTail.js';
@@ -91,8 +91,15 @@ export function binaryCrossEntropyWithLogits<R extends Reduction = 'mean'>(
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
   let sum: number;
   if (w !== undefined || pw !== undefined) sum = weightedSum(x, y, w, pw, cols, n, out);
-  else if (x instanceof Float32Array && y instanceof Float32Array) sum = sumF32(x, y, n, out);
-  else if (x instanceof Float64Array && y instanceof Float64Array) sum = sumF64(x, y, n, out);
+  else if (x instanceof Float32Array && y instanceof Float32Array) {
+    // Long float32 inputs, reduced: the SIMD kernel (bwSigmoid.ts), chunks with |x| > 700 or a
+    // non-finite sum redone here.
+    const simd =
+      out === null && n >= BW_SIMD_MIN
+        ? bwLossSumSimd(x, y, n, (i0, i1) => sumF32(x, y, i0, i1, null))
+        : null;
+    sum = simd ?? sumF32(x, y, 0, n, out);
+  } else if (x instanceof Float64Array && y instanceof Float64Array) sum = sumF64(x, y, n, out);
   else sum = sumAny(x, y, n, out);
   return finish(reduction, out, sum, n, rows, n, 0);
 }
@@ -229,10 +236,16 @@ function exactBlock(
 
 // Three identical copies for Float32Array, Float64Array and anything else, so that each
 // sees one array type (a shared body makes V8's element access polymorphic). Keep them identical.
-function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array | null): number {
+function sumF32(
+  x: Float32Array,
+  y: Float32Array,
+  i0: number,
+  n: number,
+  out: Float64Array | null,
+): number {
   let s = 0;
   let c = 0;
-  for (let b = 0; b < n; b += BLOCK) {
+  for (let b = i0; b < n; b += BLOCK) {
     const e = Math.min(n, b + BLOCK);
     let v = 0;
     for (let i = b; i < e; i++) {

@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
-import { binaryCrossEntropyWithLogitsGrad } from '@losskit/core';
+import { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsGrad } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
 import {
   BW_CHUNK,
   BW_SIMD_MIN,
+  bwLossSumSimd,
   bwSigmoidGradSimd,
   bwSimdAvailable,
   bwSimdTable,
 } from './bwSigmoid.js';
 import { BW_SIMD_WASM } from './bwSimdBytes.js';
+import { spSoftplusFine } from './spFineTail.js';
 
 const U = 2 ** -53;
 
@@ -192,5 +194,120 @@ describe('bwSigmoid (WebAssembly SIMD gradient of binary cross-entropy with logi
         }
       }
     }
+  });
+
+  describe('the forward ("loss")', () => {
+    /** The kernel's term: (y·max(−x, 0) + (1 − y)·max(x, 0)) + spSoftplusFine(|x|). */
+    const term = (xi: number, yi: number) =>
+      yi * Math.max(-xi, 0) + (1 - yi) * Math.max(xi, 0) + spSoftplusFine(Math.abs(xi));
+
+    it('computes spSoftplusFine’s value bit for bit (ties of 512|x| within 10u): a pair [x, x] sums to 2ℓ', () => {
+      // The two lanes hold the same term, so the block sum is exactly twice it. At a tie
+      // 512|x| = j + ½ the kernel rounds j to even, spSoftplusFine up: the other grid point,
+      // |d| = 1/1024 either way, so both are within spFineTail's 5u of log1p(e^−|x|).
+      const xs: number[] = [0, -0, 1.4e-45, -1.4e-45, 40, -40, 39.999, -39.999, 1 / 1024, 3 / 1024];
+      for (let i = -39999; i <= 39999; i++) xs.push(i * 0.001 + 0.000137);
+      for (const yv of [0, 1, 0.3]) {
+        for (const xv of xs) {
+          const x = new Float32Array([xv, xv]);
+          const y = new Float32Array([yv, yv]);
+          const v = bwLossSumSimd(x, y, 2, () => Number.NaN)!;
+          const want = 2 * term(x[0], y[0]);
+          const m = 512 * Math.abs(x[0]);
+          const tie = m - Math.floor(m) === 0.5;
+          if (tie ? !(Math.abs(v - want) <= 10 * U * want) : v !== want)
+            expect({ x: x[0], y: y[0], v }).toBe(want);
+        }
+      }
+    });
+
+    it('sums random data within the bound of the Math reference, chunk edges and odd lengths', () => {
+      // ℓ within 5u + 3u (spFineTail's bound, the two products and additions), lanes of ≤ 512
+      // terms: ≤ (8 + 512 + 2)u·S, the blocks compensated; the odd last element by `redo`.
+      const r = seededRandom(21);
+      for (const n of [
+        2,
+        3,
+        1023,
+        1024,
+        1025,
+        BW_CHUNK - 1,
+        BW_CHUNK,
+        BW_CHUNK + 1,
+        2 * BW_CHUNK + 3,
+      ]) {
+        const x = Float32Array.from({ length: n }, () => (r() - 0.5) * (r() < 0.5 ? 10 : 79));
+        const y = Float32Array.from({ length: n }, () => (r() < 0.2 ? r() : r() < 0.5 ? 0 : 1));
+        const redone: [number, number][] = [];
+        const v = bwLossSumSimd(x, y, n, (i0, i1) => {
+          redone.push([i0, i1]);
+          let t = 0;
+          for (let i = i0; i < i1; i++) t += term(x[i], y[i]);
+          return t;
+        })!;
+        expect(redone).toEqual(n % 2 === 1 ? [[n - 1, n]] : []);
+        let s = 0;
+        let c = 0;
+        for (let i = 0; i < n; i++) {
+          const a = Math.abs(x[i]);
+          const t0 =
+            y[i] * Math.max(-x[i], 0) + (1 - y[i]) * Math.max(x[i], 0) + Math.log1p(Math.exp(-a));
+          const t = s + t0;
+          c += Math.abs(s) >= Math.abs(t0) ? s - t + t0 : t0 - t + s;
+          s = t;
+        }
+        expect(Math.abs(v - (s + c))).toBeLessThanOrEqual(524 * U * (s + c));
+      }
+    });
+
+    it('hands back the chunks with |x| > 40, ±∞ or a non-finite sum (and only those)', () => {
+      const n = 3 * BW_CHUNK;
+      for (const bad of [40.01, -40.01, 700, -800, 1e30, Infinity, -Infinity, Number.NaN]) {
+        for (const at of [0, BW_CHUNK - 1, BW_CHUNK, n - 1]) {
+          const x = new Float32Array(n).fill(0.5);
+          const y = new Float32Array(n);
+          x[at] = bad;
+          const redone: [number, number][] = [];
+          const v = bwLossSumSimd(x, y, n, (i0, i1) => {
+            redone.push([i0, i1]);
+            return -1;
+          })!;
+          const c = Math.floor(at / BW_CHUNK) * BW_CHUNK;
+          expect(redone).toEqual([[c, c + BW_CHUNK]]);
+          // the other two chunks: 2·BW_CHUNK terms ℓ(0.5, 0), and the redone chunk's −1
+          expect(Math.abs(v - (2 * BW_CHUNK * term(0.5, 0) - 1))).toBeLessThan(1e-9);
+        }
+      }
+    });
+
+    it('gives binaryCrossEntropyWithLogits the JavaScript path’s value, limits and NaN', () => {
+      const r = seededRandom(8);
+      for (const n of [BW_SIMD_MIN, BW_SIMD_MIN + 1, 3 * BW_CHUNK + 5]) {
+        const x = Float32Array.from({ length: n }, () => (r() - 0.5) * 30);
+        const y = Float32Array.from({ length: n }, (_, i) => (i % 9 === 0 ? r() : i % 2));
+        for (const reduction of ['mean', 'sum'] as const) {
+          const v = binaryCrossEntropyWithLogits(x, y, { reduction }).value;
+          const js = binaryCrossEntropyWithLogits(Float64Array.from(x), Float64Array.from(y), {
+            reduction,
+          }).value;
+          expect(Math.abs(v / js - 1)).toBeLessThan(1e-13);
+        }
+        const x2 = x.slice();
+        const y2 = y.slice();
+        x2[7] = Infinity;
+        y2[7] = 1; // ℓ = 0: the limit, not 0·∞
+        x2[n - 2] = -Infinity;
+        y2[n - 2] = 0;
+        const js2 = binaryCrossEntropyWithLogits(
+          Float64Array.from(x2),
+          Float64Array.from(y2),
+        ).value;
+        expect(Math.abs(binaryCrossEntropyWithLogits(x2, y2).value / js2 - 1)).toBeLessThan(1e-13);
+        y2[n - 2] = 1;
+        expect(binaryCrossEntropyWithLogits(x2, y2, { reduction: 'sum' }).value).toBe(Infinity);
+        x2[5] = Number.NaN;
+        expect(binaryCrossEntropyWithLogits(x2, y2).value).toBeNaN();
+      }
+    });
   });
 });
