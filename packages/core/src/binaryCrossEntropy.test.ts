@@ -261,6 +261,78 @@ describe('binaryCrossEntropy', () => {
     );
   });
 
+  it('float32 sums across the SIMD chunks (16384 elements): soft labels, edges, first bad index', () => {
+    const refTerm = (p: number, y: number) => {
+      let v = 0;
+      if (y !== 0) v -= y * Math.max(Math.log(p), -100);
+      if (y !== 1) v -= (1 - y) * Math.max(Math.log1p(-p), -100);
+      return v;
+    };
+    const n = 2 * 16384 + 301;
+    let st = 7;
+    const rnd = () => {
+      st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+      return st / 2 ** 32;
+    };
+    const p = new Float32Array(n);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      p[i] = 0.001 + 0.998 * rnd();
+      y[i] = rnd() < 0.5 ? 0 : 1;
+    }
+    const edges = [0, 1, 255, 256, 16383, 16384, 16385, 32767, 32768, n - 2, n - 1];
+    const values: [number, number][] = [
+      [0, 0],
+      [1, 1],
+      [2 ** -149, 1],
+      [2 ** -149, 0],
+      [1 - 2 ** -24, 0],
+      [1 - 2 ** -24, 1],
+      [0.5, 0.25],
+      [2 ** -29, 1],
+      [0, 1],
+      [1, 0],
+      [0.3, 1],
+    ];
+    edges.forEach((i, j) => {
+      [p[i], y[i]] = values[j];
+    });
+    const sumOf = (pp: Float32Array, yy: Float32Array) => {
+      let s = 0;
+      let c = 0;
+      let sabs = 0;
+      for (let i = 0; i < n; i++) {
+        const v = refTerm(pp[i], yy[i]);
+        const t = s + v;
+        c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+        s = t;
+        sabs += Math.abs(v);
+      }
+      return { want: s + c, sabs };
+    };
+    const { want, sabs } = sumOf(p, y);
+    const got = binaryCrossEntropy(p, y, { reduction: 'sum' }).value;
+    expect(Math.abs(got - want)).toBeLessThanOrEqual(1.5e-14 * sabs);
+    expect(binaryCrossEntropy(p, y).value).toBe(got / n);
+    const odd = binaryCrossEntropy(p.subarray(0, n - 1), y.subarray(0, n - 1), {
+      reduction: 'sum',
+    });
+    expect(Math.abs(odd.value - (got - refTerm(p[n - 1], y[n - 1])))).toBeLessThanOrEqual(
+      1.5e-14 * sabs,
+    );
+    const nan = p.slice();
+    nan[16390] = Number.NaN;
+    expect(binaryCrossEntropy(nan, y).value).toBeNaN();
+    for (const at of [16384, 16390, n - 1]) {
+      const bad = p.slice();
+      bad[at] = 1.5;
+      bad[n - 1] = -0.5; // a later bad p: the first one is named
+      expect(() => binaryCrossEntropy(bad, y)).toThrow(
+        `binaryCrossEntropy: input[${at}] = ${bad[at]} is outside [0, 1]`,
+      );
+    }
+  });
+
   it('declares weight as a row option', () => {
     expect(binaryCrossEntropyInfo.rowOptions).toEqual(['weight']);
     expect(binaryCrossEntropyInfo.inputs.map((i) => i.name)).toEqual(['input', 'target']);

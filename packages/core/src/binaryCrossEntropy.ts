@@ -1,5 +1,6 @@
 import { LossRangeError } from './errors.js';
 import { elementOption, floatArg, fmt, optionsArg } from './internal/args.js';
+import { BL_BLOCK, BL_CHUNK, blChunk, blKernel } from './internal/blSimd.js';
 import { floatPair } from './internal/classification.js';
 import { LITTLE_ENDIAN, logF64Words } from './internal/logF64Words.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
@@ -178,6 +179,10 @@ function bceF32(
   n: number,
   out: Float64Array | null,
 ): number {
+  if (out === null) {
+    const k = blKernel();
+    if (k !== null) return bceSimd(fn, x, y, n, k);
+  }
   const F = scratch;
   const W = words;
   let s = 0;
@@ -223,6 +228,36 @@ function bceF32(
     const t = s + acc;
     c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
     s = t;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+/**
+ * {@link bceF32}'s sum in WebAssembly SIMD (internal/blSimd.ts): the same t, checks, blocks and
+ * terms (bitwise: the kernel's log is logF64Words's), block sums compensated as there; a block
+ * that fails a check comes back NaN and is recomputed by `exactBlock` here, in order, so the
+ * first p outside [0, 1] throws as before.
+ */
+function bceSimd(
+  fn: string,
+  x: Float32Array,
+  y: Float32Array,
+  n: number,
+  k: NonNullable<ReturnType<typeof blKernel>>,
+): number {
+  const res = k.res;
+  let s = 0;
+  let c = 0;
+  for (let b0 = 0; b0 < n; b0 += BL_CHUNK) {
+    const e0 = Math.min(n, b0 + BL_CHUNK);
+    blChunk(k, x, y, b0, e0);
+    for (let j = 0, b = b0; b < e0; j++, b += BL_BLOCK) {
+      let acc = res[j];
+      if (Number.isNaN(acc)) acc = exactBlock(fn, x, y, b, Math.min(e0, b + BL_BLOCK), null);
+      const t = s + acc;
+      c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+      s = t;
+    }
   }
   return Number.isFinite(s) ? s + c : s;
 }

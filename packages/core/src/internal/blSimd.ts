@@ -1,0 +1,120 @@
+// Binary cross-entropy of float32 probabilities and hard float32 targets in WebAssembly SIMD
+// (blSimd.wat), for binaryCrossEntropy.ts's unweighted float32 sum: the JavaScript loop spent
+// ~4.3 ns an element on logF64Words and ~2.7 ns forming t; the kernel does both for two
+// elements per step in float64 lanes, plus the copies of the inputs into the module's memory.
+//
+// Per element (as binaryCrossEntropy.ts's JavaScript fast path, whose header derives it):
+// t = q + y·(p − q), q = 1 − p, is exactly p (y = 1) or 1 − p (y = 0) whenever the checks pass:
+// y·y = y, t ≥ 2⁻²⁹, and t ≤ 1 − 2⁻²⁹ or p = y. The term is −log t with log t computed as
+// logF64Words.ts (read-only there; its header and logF32Bits.ts's derive the bound): the same
+// 256 cells and expansion points c, e = the exponent of t relative to [0.75, 1.5), and
+//   z = (m − c)·(1/c)  with m = 2⁻ᵉ·t ∈ [0.75, 1.5),
+// where logF64Words forms z = (r − off)·(ulp/c) from integers. Both are the same float64:
+// (r − off)·ulp = m − c exactly (m and c lie in one cell, multiples of the ulp, |m − c| < 2⁻⁸, so
+// the subtraction is exact), and the stored 1/c rounds as ulp/c does (ulp a power of 2), so the
+// one rounded product is the same number. The polynomial, the table values and the final
+// additions are evaluated in the same order with the same constants, so each term is bitwise
+// logF64Words's: ≤ 3u relative to log t (u = 2⁻⁵³); blSimd.test.ts checks the equality on every
+// cell and on random data. (t ∈ [2⁻²⁹, 1] is a positive normal float64, as logF64Words needs.)
+//
+// Sums: per block of 256 elements each lane adds its ≤ 128 terms (≥ 0) in order and the block
+// sum is the two lanes' sum, exactly the bound binaryCrossEntropy.ts states for its JavaScript
+// blocks (≤ 128u·Σ per block); a block with any failed check comes back NaN and the caller
+// recomputes it by the reference formula (which also throws for a p outside [0, 1]).
+//
+// Memory: one module instance, compiled on first use and kept (like a lazily built table): the
+// 8 KiB table, the block sums and two chunks of BL_CHUNK float32 (128 KiB): each chunk stays in
+// L2 between its copy in and the kernel's pass.
+import { BL_SIMD_WASM } from './blSimdBytes.js';
+
+/** Elements per kernel call: a multiple of the 256-element block. */
+export const BL_CHUNK = 16384;
+/** Elements per block sum. */
+export const BL_BLOCK = 256;
+
+const CELLS = 256;
+const TABLE_BYTES = 32 * CELLS;
+const OUT = TABLE_BYTES;
+const P = OUT + 8 * (BL_CHUNK / BL_BLOCK);
+const Y = P + 4 * BL_CHUNK + 8;
+const PAGE = 65536;
+
+type SumsFn = (p: number, y: number, pairs: number, out: number) => void;
+interface WasmMemory {
+  buffer: ArrayBuffer;
+}
+/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
+interface Wasm {
+  Module: new (bytes: Uint8Array) => object;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+/** The instance with views over its memory (which never grows, so the views stay valid). */
+export interface BlKernel {
+  sums: SumsFn;
+  /** The probabilities' chunk, float32 from element 0. */
+  p: Float32Array;
+  /** The targets' chunk. */
+  y: Float32Array;
+  /** The block sums (NaN: recompute the block). */
+  res: Float64Array;
+  /** The table: (c, 1/c, log c, 0) per cell. */
+  table: Float64Array;
+}
+
+const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
+let kernel: BlKernel | null | undefined;
+
+/** The kernel (table filled in), or null where WebAssembly or its SIMD is missing. */
+export function blKernel(): BlKernel | null {
+  if (kernel === undefined) {
+    kernel = null;
+    try {
+      if (wasm !== undefined) {
+        const bytes = Uint8Array.from(atob(BL_SIMD_WASM), (ch) => ch.charCodeAt(0));
+        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
+        const memory = new wasm.Memory({ initial: Math.ceil((Y + 4 * BL_CHUNK + 8) / PAGE) });
+        const exports = new wasm.Instance(module, { env: { memory } }).exports;
+        const table = new Float64Array(memory.buffer, 0, 4 * CELLS);
+        // logF64Words.ts's cells: [0.75, 1) in 128 of width 2⁻⁹, [1, 1.5) in 128 of width 2⁻⁸;
+        // c = the midpoint, except c = 1 for the two cells that meet at 1.
+        for (let k = 0; k < CELLS; k++) {
+          const start = k < 128 ? 0.75 + k * 2 ** -9 : 1 + (k - 128) * 2 ** -8;
+          const width = k < 128 ? 2 ** -9 : 2 ** -8;
+          const c = k === 127 || k === 128 ? 1 : start + width / 2;
+          table[4 * k] = c;
+          table[4 * k + 1] = 1 / c;
+          table[4 * k + 2] = Math.log(c);
+        }
+        kernel = {
+          sums: exports.sums as SumsFn,
+          p: new Float32Array(memory.buffer, P, BL_CHUNK + 2),
+          y: new Float32Array(memory.buffer, Y, BL_CHUNK + 2),
+          res: new Float64Array(memory.buffer, OUT, BL_CHUNK / BL_BLOCK),
+          table,
+        };
+      }
+    } catch {
+      kernel = null;
+    }
+  }
+  return kernel;
+}
+
+/**
+ * Copies p[b, e) and y[b, e) (e − b ≤ BL_CHUNK) into the kernel's memory and writes into
+ * k.res the block sums Σ −log t of the elements [b + 256j, min(e, b + 256j + 256)), NaN for a
+ * block where a check failed.
+ */
+export function blChunk(k: BlKernel, x: Float32Array, y: Float32Array, b: number, e: number): void {
+  const m = e - b;
+  k.p.set(x.subarray(b, e));
+  k.y.set(y.subarray(b, e));
+  if ((m & 1) !== 0) {
+    // the odd last element's partner: p = y = 1, t = 1, a term +0 that passes the checks
+    k.p[m] = 1;
+    k.y[m] = 1;
+  }
+  k.sums(P, Y, (m + 1) >> 1, OUT);
+}
