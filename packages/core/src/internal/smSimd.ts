@@ -9,11 +9,13 @@
 //    the same z as the JavaScript loop's; a = |z| exact.
 //  • log1p(e^−a) for a ≤ 40 by spFineTail.ts's method and table (its header derives the bound):
 //    the grid aⱼ = j/512, five entries per point (the value and four Taylor terms), built here
-//    with the same code from Math.exp and Math.log1p. The kernel rounds a·512 to j with the
-//    1.5·2⁵² shifter (to even at ties, where spSoftplusFine rounds up: either way |d| ≤ 2⁻¹⁰,
-//    which is all the derivation needs), d = a − j/512 is exact (Sterbenz for j ≥ 1), and the
-//    polynomial T₀ + (d·T₁ + d²·((T₂ + d·T₃) + d²·T₄)) is spSoftplusFine's expression in the same
-//    order: < 5u relative.
+//    with the same code from Math.exp and Math.log1p, the four Taylor terms divided by 512ⁿ
+//    (exact: powers of 2, no entry near the subnormals). The kernel takes s = 512·a (exact),
+//    rounds it to j with the 1.5·2⁵² shifter (to even at ties, where spSoftplusFine rounds up:
+//    either way |a − j/512| ≤ 2⁻¹⁰, which is all the derivation needs) and d = s − j (exact:
+//    Sterbenz for j ≥ 1, d = s for j = 0), 512 times spFineTail's d. The polynomial
+//    T₀ + (d·T₁ + d²·((T₂ + d·T₃) + d²·T₄)) is spSoftplusFine's expression in the same order,
+//    each product equal to its counterpart up to an exact power of 2: < 5u relative.
 //  • ℓ = max(z, 0) + that (pmax, exact): both parts ≥ 0, the addition rounds once: ℓ within
 //    (1 + 5u)(1 + u) − 1 < 6.1u relative of the exact softplus of z.
 // Sums: each lane adds its ≤ 512 terms of a block of 1024 elements in order and the two lanes are
@@ -51,7 +53,10 @@ const Y = X + 4 * SM_CHUNK;
 const OUT = Y + 4 * SM_CHUNK;
 const END = OUT + 8 * (SM_CHUNK / SM_BLOCK);
 
-type SumsFn = (px: number, py: number, pairs: number, out: number) => void;
+/** Elements per step of the kernel's loop (a pair: its two lanes). */
+const GROUP = 2;
+
+type SumsFn = (px: number, py: number, groups: number, out: number) => void;
 interface WasmMemory {
   buffer: ArrayBuffer;
 }
@@ -84,10 +89,10 @@ function fillTable(T: Float64Array): void {
     const p4 = q * (1 - 6 * q);
     const b = 8 * j;
     T[b] = Math.log1p(t);
-    T[b + 1] = -s;
-    T[b + 2] = q / 2;
-    T[b + 3] = -p3 / 6;
-    T[b + 4] = p4 / 24;
+    T[b + 1] = -s / STEP;
+    T[b + 2] = q / 2 / STEP ** 2;
+    T[b + 3] = -p3 / 6 / STEP ** 3;
+    T[b + 4] = p4 / 24 / STEP ** 4;
   }
 }
 
@@ -103,10 +108,12 @@ function smKernel(): Kernel | null {
         const exports = new wasm.Instance(module, { env: { memory } }).exports;
         const buf = memory.buffer;
         const f64 = new Float64Array(buf);
-        // smSimd.wat's constants, both lanes: 512, 1.5·2⁵², 1/512, i64 32767 (below), 40
-        const c = [STEP, 1.5 * 2 ** 52, 1 / STEP, 0, 40];
-        for (let k = 0; k < c.length; k++) f64.fill(c[k], 2 * k, 2 * k + 2);
-        new BigInt64Array(buf).fill(32767n, 6, 8);
+        // smSimd.wat's constants, both lanes: 512, 1.5·2⁵², i64 32767, 512·40, the sign bit
+        f64.fill(STEP, 0, 2);
+        f64.fill(1.5 * 2 ** 52, 2, 4);
+        new BigInt64Array(buf).fill(32767n, 4, 6);
+        f64.fill(STEP * 40, 6, 8);
+        new BigInt64Array(buf).fill(-(2n ** 63n), 8, 10);
         fillTable(new Float64Array(buf, TABLE, 8 * POINTS));
         kernel = {
           sums: exports.sums as SumsFn,
@@ -148,21 +155,22 @@ export function softMarginSumSimd(
     const len = i1 - i0;
     xs.set(x.subarray(i0, i1));
     ys.set(y.subarray(i0, i1));
-    const pairs = len >> 1;
-    sums(X, Y, pairs, OUT);
-    const blocks = Math.ceil(pairs / (SM_BLOCK / 2));
+    const groups = Math.floor(len / GROUP);
+    sums(X, Y, groups, OUT);
+    const done = groups * GROUP;
+    const blocks = Math.ceil(done / SM_BLOCK);
     for (let b = 0; b < blocks; b++) {
       let v = res[b];
       if (!Number.isFinite(v)) {
         const e0 = i0 + b * SM_BLOCK;
-        v = exact(e0, Math.min(i0 + 2 * pairs, e0 + SM_BLOCK));
+        v = exact(e0, Math.min(i0 + done, e0 + SM_BLOCK));
       }
       const t = s + v;
       c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
       s = t;
     }
-    if (len & 1) {
-      const v = exact(i1 - 1, i1);
+    if (done < len) {
+      const v = exact(i0 + done, i1);
       const t = s + v;
       c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
       s = t;
