@@ -87,8 +87,8 @@ export function softMarginGrad(
 //
 // Float32Array scores and labels with n ≥ SM_SIMD_MIN and no 'none' outputs take the WebAssembly
 // SIMD kernel of internal/smSimd.ts (`sumSimd`: the same table and polynomial two elements at a
-// time, the same 1024-element blocks, flagged blocks redone by `exactBlock`; 42 -> 31 ms on 10M
-// elements), with sumF32 as the fallback where WebAssembly SIMD is missing.
+// time, the same 1024-element blocks, flagged blocks redone by `exactBlock`; bench CPU time on 10M
+// elements 46.0 -> 28.9 ms), with sumF32 as the fallback where WebAssembly SIMD is missing.
 // Three identical copies for Float32Array, Float64Array and anything else, so each sees one array
 // type (a shared body makes V8's element access polymorphic). Keep them identical.
 // Without 'none' outputs, four elements per iteration into four accumulators (they share the

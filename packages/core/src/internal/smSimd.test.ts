@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { softMargin } from '@losskit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
 import { SM_BLOCK, SM_CHUNK, SM_SIMD_MIN, smSimdAvailable, softMarginSumSimd } from './smSimd.js';
@@ -59,6 +59,20 @@ describe('smSimd (WebAssembly SIMD sum of the soft-margin loss)', () => {
 
   it('runs here (Node 20 has WebAssembly SIMD)', () => {
     expect(smSimdAvailable()).toBe(true);
+  });
+
+  it('declines, touching nothing, where WebAssembly is missing', async () => {
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', undefined);
+    try {
+      const m = await import('./smSimd.js');
+      expect(m.smSimdAvailable()).toBe(false);
+      const x = new Float32Array(SM_SIMD_MIN);
+      expect(m.softMarginSumSimd(x, x, x.length, () => 0)).toBeNull();
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 
   it('is within 6.1u (+ the reference’s 4u) per element over a sweep of |z| ∈ [0, 40]', () => {
