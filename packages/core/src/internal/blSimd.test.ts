@@ -15,14 +15,14 @@ const logW = (t: number) => {
 };
 
 /**
- * The block sums the kernel must write for p[b, e), y[b, e): per block, lane 0 adds the terms
- * 0 − log t of the even elements in order, lane 1 the odd ones, then lane 0 + lane 1; NaN
- * where a check fails.
+ * The block sums the kernel must write for p[b, e), y[b, e), with binaryCrossEntropy.ts's
+ * JavaScript checks: per block, lane r adds the terms 0 − log t of the elements 4i + r in order,
+ * then (lane 0 + lane 2) + (lane 1 + lane 3); NaN where a check fails.
  */
 function expected(p: Float32Array, y: Float32Array, b: number, e: number): number[] {
   const res: number[] = [];
   for (let s = b; s < e; s += BL_BLOCK) {
-    const acc = [0, 0];
+    const acc = [0, 0, 0, 0];
     let bad = false;
     for (let i = s; i < Math.min(e, s + BL_BLOCK); i++) {
       const pi = p[i];
@@ -30,9 +30,9 @@ function expected(p: Float32Array, y: Float32Array, b: number, e: number): numbe
       const q = 1 - pi;
       const t = q + yi * (pi - q);
       if (!(yi * yi === yi && t >= 2 ** -29 && (t <= 1 - 2 ** -29 || pi === yi))) bad = true;
-      else acc[(i - s) & 1] -= logW(t);
+      else acc[(i - s) & 3] -= logW(t);
     }
-    res.push(bad ? Number.NaN : acc[0] + acc[1]);
+    res.push(bad ? Number.NaN : acc[0] + acc[2] + (acc[1] + acc[3]));
   }
   return res;
 }
@@ -112,8 +112,8 @@ describe('blSimd (WebAssembly SIMD binary cross-entropy sums)', () => {
               ? special[Math.floor(rnd() * special.length)]
               : 2 ** -28 + rnd() ** 4 * (1 - 2 ** -23);
           y[i] = rnd() < 0.5 ? 0 : 1;
-          if (rnd() < rate) y[i] = [0.5, -1, 2, Number.NaN][Math.floor(rnd() * 4)];
-          if (rnd() < rate) p[i] = [-0.5, 1.5, Number.NaN, -0][Math.floor(rnd() * 4)];
+          if (rnd() < rate) y[i] = [0.5, -1, 2, Number.NaN, -0][Math.floor(rnd() * 5)];
+          if (rnd() < rate) p[i] = [-0.5, 1.5, Number.NaN, -0, 2 ** -149, 1][Math.floor(rnd() * 6)];
         }
         const valid = check(p, y);
         if (rate === 0) expect(valid).toBe(Math.ceil(n / BL_BLOCK));
