@@ -149,6 +149,10 @@ function exactTerm(p: number, yi: number): number {
 }
 
 // The float32 forward without weights, in blocks of BLOCK elements and two passes per block.
+// (For mean and sum, `bceSimd` runs the same blocks, checks and terms in WebAssembly SIMD,
+// internal/blSimd.ts, where the runtime has it; this JavaScript path remains for `none` with
+// its per-element output, and without WebAssembly SIMD. The caller's LITTLE_ENDIAN test also
+// covers the kernel: WebAssembly memory is little-endian.)
 // Pass 1 forms, for a hard label y ∈ {0, 1}, the one probability whose log is needed,
 //   t = q + y·(p − q),  q = 1 − p   (t = p for y = 1; t = q for y = 0),
 // exactly in float64: q is exact for a float32 p ≥ 2⁻²⁹ (p's last bit is ≥ 2⁻⁵², and q ≥ ½ has
