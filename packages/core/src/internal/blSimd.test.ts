@@ -54,8 +54,10 @@ function check(p: Float32Array, y: Float32Array): number {
 
 describe('blSimd (WebAssembly SIMD binary cross-entropy sums)', () => {
   it('commits the bytes wabt 1.0.39 makes of blSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    const wat = readFileSync(new URL('./blSimd.wat', import.meta.url));
+    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments); copied
+    // into their own ArrayBuffer, since a small file's Buffer can be a slice of Node's shared
+    // pool and wabt reads the whole backing buffer.
+    const wat = Uint8Array.from(readFileSync(new URL('./blSimd.wat', import.meta.url)));
     const wabt = await wabtInit();
     const module = wabt.parseWat('blSimd.wat', wat, { simd: true });
     module.validate();
