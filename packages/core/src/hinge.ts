@@ -1,5 +1,6 @@
 import { numberOption, optionsArg } from './internal/args.js';
 import { gradOutputArg, notSignError, readPair } from './internal/marginRegressionArgs.js';
+import { hingeSumSimd, MB_SIMD_MIN } from './internal/mbSums.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
@@ -213,6 +214,12 @@ function sumF32(
   out: Float64Array | null,
   margin: number,
 ): number {
+  if (out === null && n >= MB_SIMD_MIN) {
+    // The sum in WebAssembly SIMD (internal/mbSums.ts: the same terms, blocks and bound, its
+    // flagged blocks redone by exactBlock); null where the runtime has no WebAssembly SIMD.
+    const v = hingeSumSimd(x, y, n, margin, (i0, i1) => exactBlock(x, y, i0, i1, null, margin));
+    if (v !== null) return v;
+  }
   let s = 0;
   let c = 0;
   for (let b = 0; b < n; b += BLOCK) {
