@@ -146,10 +146,13 @@ function signAny(
 // (number[], mixed types), so each sees one array type: a shared body makes V8's element access
 // polymorphic. Keep them identical. The element's value comes from `term` (inlined by V8).
 // Sums: plain float64 in four accumulators over blocks of 1024 elements, then Neumaier over the
-// block sums. Each accumulator adds ≤ 256 terms and three adds combine them, so a block's
-// rounding is ≤ 258u·Σ|vᵢ| over its terms (u = 2⁻⁵³; Higham §4.2), and the whole is
-// ≤ (258 + 2)u·Σ|vᵢ| ≈ 2.9e−14·Σ|vᵢ| (per-element Neumaier: ~2u·|S|, at about twice the time).
-// Every term is ≥ 0, so that is a relative error ≤ 2.9e−14.
+// block sums. Eight elements a step (fewer loop tests and bounds checks: 9.8 → 8.1 ms for 10M
+// float32 pairs in a timing script, as mse.ts): each accumulator adds ≤ 128 pair sums
+// |dᵢ| + |dᵢ₊₄| (one rounding each), v0 also the block's last ≤ 7 terms, and three adds combine
+// them, so a block's rounding is ≤ (1 + 128 + 7 + 2)u·Σ|vᵢ| = 138u·Σ|vᵢ| over its terms
+// (u = 2⁻⁵³; Higham §4.2), and the whole is ≤ (138 + 2)u·Σ|vᵢ| ≈ 1.6e−14·Σ|vᵢ| (per-element
+// Neumaier: ~2u·|S|, at about twice the time). Every term is ≥ 0, so that is a relative error
+// ≤ 1.6e−14. With 'none' every term of a block goes to v0 (its sumValue: ≤ 1026u relative).
 // A block whose sum is not finite (an ∞ or NaN term, or a sum that overflows) is recomputed by
 // `exactBlock`, the reference loop, which also rewrites its 'none' outputs.
 const BLOCK = 1024;
@@ -165,11 +168,11 @@ function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array |
     let v3 = 0;
     let i = b;
     if (out === null) {
-      for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i]);
-        v1 += term(x[i + 1], y[i + 1]);
-        v2 += term(x[i + 2], y[i + 2]);
-        v3 += term(x[i + 3], y[i + 3]);
+      for (; i + 7 < e; i += 8) {
+        v0 += term(x[i], y[i]) + term(x[i + 4], y[i + 4]);
+        v1 += term(x[i + 1], y[i + 1]) + term(x[i + 5], y[i + 5]);
+        v2 += term(x[i + 2], y[i + 2]) + term(x[i + 6], y[i + 6]);
+        v3 += term(x[i + 3], y[i + 3]) + term(x[i + 7], y[i + 7]);
       }
     }
     for (; i < e; i++) {
@@ -197,11 +200,11 @@ function sumF64(x: Float64Array, y: Float64Array, n: number, out: Float64Array |
     let v3 = 0;
     let i = b;
     if (out === null) {
-      for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i]);
-        v1 += term(x[i + 1], y[i + 1]);
-        v2 += term(x[i + 2], y[i + 2]);
-        v3 += term(x[i + 3], y[i + 3]);
+      for (; i + 7 < e; i += 8) {
+        v0 += term(x[i], y[i]) + term(x[i + 4], y[i + 4]);
+        v1 += term(x[i + 1], y[i + 1]) + term(x[i + 5], y[i + 5]);
+        v2 += term(x[i + 2], y[i + 2]) + term(x[i + 6], y[i + 6]);
+        v3 += term(x[i + 3], y[i + 3]) + term(x[i + 7], y[i + 7]);
       }
     }
     for (; i < e; i++) {
@@ -234,11 +237,11 @@ function sumAny(
     let v3 = 0;
     let i = b;
     if (out === null) {
-      for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i]);
-        v1 += term(x[i + 1], y[i + 1]);
-        v2 += term(x[i + 2], y[i + 2]);
-        v3 += term(x[i + 3], y[i + 3]);
+      for (; i + 7 < e; i += 8) {
+        v0 += term(x[i], y[i]) + term(x[i + 4], y[i + 4]);
+        v1 += term(x[i + 1], y[i + 1]) + term(x[i + 5], y[i + 5]);
+        v2 += term(x[i + 2], y[i + 2]) + term(x[i + 6], y[i + 6]);
+        v3 += term(x[i + 3], y[i + 3]) + term(x[i + 7], y[i + 7]);
       }
     }
     for (; i < e; i++) {
