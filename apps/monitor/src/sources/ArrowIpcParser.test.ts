@@ -81,7 +81,7 @@ describe('ArrowIpcParser', () => {
     const file = tableToIPC(multi, 'file');
     const viaStream = new ArrowIpcParser(scalarColumns()).push(tableToIPC(multi, 'stream'));
     const p = new ArrowIpcParser(scalarColumns());
-    const samples = [];
+    const samples: Sample[] = [];
     for (let i = 0; i < file.length; i += 97)
       samples.push(...p.push(file.subarray(i, i + 97)).samples);
     const points = (xs: typeof samples) => xs.map((x) => [x.series, x.step, x.value]);
