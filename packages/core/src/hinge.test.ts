@@ -135,7 +135,7 @@ describe('hinge', () => {
   });
 });
 
-describe('hinge sums on long inputs (float32: WebAssembly SIMD, internal/mbSums.ts)', () => {
+describe('hinge sums (four labels a step; long float32: WebAssembly SIMD, internal/mbSums.ts)', () => {
   /** The direct formula with per-element Neumaier (labels ±1 or NaN). */
   const refSum = (x: ArrayLike<number>, y: ArrayLike<number>, m: number) => {
     let s = 0;
@@ -148,74 +148,79 @@ describe('hinge sums on long inputs (float32: WebAssembly SIMD, internal/mbSums.
     }
     return Number.isFinite(s) ? s + c : s;
   };
-  const n = 3 * 8192 + 1027;
-  const special = [0, -0, 1, -1, 0.5, -0.5, Infinity, -Infinity, Number.NaN, 1e38, -1e38];
-  /** Random scores with special values (ties at the margin: x = ±m) sprinkled at `every`. */
-  const make = (every: number, m: number) => {
-    const x = Float64Array.from({ length: n }, (_, i) =>
-      i % every === 0
-        ? special[(i / every) % special.length] * (i % 2 ? m : 1)
-        : 3 * Math.sin(i * 1.7),
-    );
-    const y = Float64Array.from({ length: n }, (_, i) => ((i * 7) % 5 < 2 ? -1 : 1));
-    return { x: Float32Array.from(x), y: Float32Array.from(y) };
-  };
-  const types = (x: Float32Array, y: Float32Array) =>
-    [
-      [x, y],
-      [Float64Array.from(x), Float64Array.from(y)],
-      [Array.from(x), Array.from(y)],
-    ] as const;
+  // Long enough for the WebAssembly kernel (float32) and short of it: JavaScript loops only.
+  for (const n of [3 * 8192 + 1027, 4093]) {
+    const special = [0, -0, 1, -1, 0.5, -0.5, Infinity, -Infinity, Number.NaN, 1e38, -1e38];
+    /** Random scores with special values (ties at the margin: x = ±m) sprinkled at `every`. */
+    const make = (every: number, m: number) => {
+      const x = Float64Array.from({ length: n }, (_, i) =>
+        i % every === 0
+          ? special[(i / every) % special.length] * (i % 2 ? m : 1)
+          : 3 * Math.sin(i * 1.7),
+      );
+      const y = Float64Array.from({ length: n }, (_, i) => ((i * 7) % 5 < 2 ? -1 : 1));
+      return { x: Float32Array.from(x), y: Float32Array.from(y) };
+    };
+    const types = (x: Float32Array, y: Float32Array) =>
+      [
+        [x, y],
+        [Float64Array.from(x), Float64Array.from(y)],
+        [Array.from(x), Array.from(y)],
+      ] as const;
 
-  it('match the direct formula within 2.9e−14 on every array type (±0, ±∞, NaN, ties)', () => {
-    for (const m of [1, 0.5]) {
-      // no special values, finite ones only, then every one (NaN makes the sum NaN)
-      for (const every of [n + 1, 97, 4099]) {
-        const { x, y } = make(every, m);
-        if (every === 97) for (let i = 0; i < n; i += 97) if (!Number.isFinite(x[i])) x[i] = m;
-        const want = refSum(x, y, m);
-        for (const [xs, ys] of types(x, y)) {
-          const got = hinge(xs, ys, { margin: m, reduction: 'sum' }).value;
-          if (Number.isFinite(want))
-            expect(Math.abs(got - want)).toBeLessThanOrEqual(2.9e-14 * want);
-          else expect(got).toBe(want);
-          const mean = hinge(xs, ys, { margin: m }).value;
-          expect(mean).toBe(hinge(xs, ys, { margin: m, reduction: 'sum' }).value / n);
+    it(`${n} elements: match the direct formula within 2.9e−14 on every array type (±0, ±∞, NaN, ties)`, () => {
+      for (const m of [1, 0.5]) {
+        // no special values, finite ones only, then every one (NaN makes the sum NaN)
+        for (const every of [n + 1, 97, 4099]) {
+          const { x, y } = make(every, m);
+          if (every === 97) for (let i = 0; i < n; i += 97) if (!Number.isFinite(x[i])) x[i] = m;
+          const want = refSum(x, y, m);
+          for (const [xs, ys] of types(x, y)) {
+            const got = hinge(xs, ys, { margin: m, reduction: 'sum' }).value;
+            if (Number.isFinite(want))
+              expect(Math.abs(got - want)).toBeLessThanOrEqual(2.9e-14 * want);
+            else expect(got).toBe(want);
+            const mean = hinge(xs, ys, { margin: m }).value;
+            expect(mean).toBe(hinge(xs, ys, { margin: m, reduction: 'sum' }).value / n);
+          }
         }
       }
-    }
-    // +∞ only where it gives +∞ terms: y·x = −∞
-    const { x, y } = make(n + 1, 1);
-    x[5000] = y[5000] === 1 ? -Infinity : Infinity;
-    for (const [xs, ys] of types(x, y))
-      expect(hinge(xs, ys, { reduction: 'sum' }).value).toBe(Infinity);
-    x[5000] = y[5000] === 1 ? Infinity : -Infinity;
-    for (const [xs, ys] of types(x, y))
-      expect(hinge(xs, ys, { reduction: 'sum' }).value).toBeCloseTo(refSum(x, y, 1), 6);
-  });
-
-  it('reject the first label other than ±1 (NaN labels give NaN), on every array type', () => {
-    for (const [at, later] of [
-      [0, 9000],
-      [4095, 4096],
-      [8191, 20000],
-      [8192, 8193],
-      [n - 1, -1],
-      [n - 4, n - 1],
-    ]) {
+      // +∞ only where it gives +∞ terms: y·x = −∞
       const { x, y } = make(n + 1, 1);
-      y[at] = 0.5;
-      if (later >= 0) y[later] = 2;
+      x[3000] = y[3000] === 1 ? -Infinity : Infinity;
       for (const [xs, ys] of types(x, y))
-        expect(() => hinge(xs, ys)).toThrow(`hinge: target[${at}] = 0.5 is not -1 or 1`);
-      y[at] = Number.NaN;
-      for (const [xs, ys] of types(x, y)) {
-        if (later >= 0)
-          expect(() => hinge(xs, ys)).toThrow(`hinge: target[${later}] = 2 is not -1 or 1`);
-        else expect(hinge(xs, ys).value).toBeNaN();
+        expect(hinge(xs, ys, { reduction: 'sum' }).value).toBe(Infinity);
+      x[3000] = y[3000] === 1 ? Infinity : -Infinity;
+      for (const [xs, ys] of types(x, y))
+        expect(hinge(xs, ys, { reduction: 'sum' }).value).toBeCloseTo(refSum(x, y, 1), 6);
+    });
+
+    it(`${n} elements: reject the first label other than ±1 (NaN labels give NaN), on every array type`, () => {
+      for (const [at, later] of [
+        [0, 3000],
+        [1, 2],
+        [1023, 1024],
+        [4091, 4092],
+        [8191, 20000],
+        [8192, 8193],
+        [n - 1, -1],
+        [n - 4, n - 1],
+      ]) {
+        if (later >= n) continue;
+        const { x, y } = make(n + 1, 1);
+        y[at] = 0.5;
+        if (later >= 0) y[later] = 2;
+        for (const [xs, ys] of types(x, y))
+          expect(() => hinge(xs, ys)).toThrow(`hinge: target[${at}] = 0.5 is not -1 or 1`);
+        y[at] = Number.NaN;
+        for (const [xs, ys] of types(x, y)) {
+          if (later >= 0)
+            expect(() => hinge(xs, ys)).toThrow(`hinge: target[${later}] = 2 is not -1 or 1`);
+          else expect(hinge(xs, ys).value).toBeNaN();
+        }
       }
-    }
-  });
+    });
+  }
 });
 
 describe('hingeGrad fast loops', () => {

@@ -196,15 +196,26 @@ function gradAny(
 
 // The hot loops. Three identical copies for Float32Array, Float64Array and anything else
 // (number[], mixed types), so each sees one array type: a shared body makes V8's element access
-// polymorphic. Keep them identical. The element's value comes from `term` (inlined by V8).
+// polymorphic. Keep them identical. Without 'none' outputs, four elements a step: the labels are
+// tested four at a time (a branch ±1 labels never take; the step with another label, and the
+// rest of its block, go to the one-element loop), then max(0, z), z = m − t·f, is added as
+// 2·max(0, z) = z + |z| (exact for |z| < 2¹⁰²³, branch-free) and the block's sum halved
+// (exact, but for a sum below 2⁻¹⁰²¹: ≤ 2⁻¹⁰⁷⁵ absolute). This is ~0.85× the time of a per-element
+// label test inside `term` (timing script, 10M pairs: float64 16.4 → 14.0 ms, float32 in
+// 4000-element calls 17.8 → 14.7 ms). The
+// one-element loop takes `term` and adds it doubled.
 // Sums: plain float64 in four accumulators over blocks of 1024 elements, then Neumaier over the
-// block sums. Each accumulator adds ≤ 256 terms and three adds combine them, so a block's
+// block sums. Each accumulator adds ≤ 256 terms and three adds combine them (with 'none', or
+// after a step with a label other than ±1, v0 takes the rest of the block: its sum is then NaN
+// or, for 'none', within 1026u), so a block's
 // rounding is ≤ 258u·Σ|vᵢ| over its terms (u = 2⁻⁵³; Higham §4.2), and the whole is
 // ≤ (258 + 2)u·Σ|vᵢ| ≈ 2.9e−14·Σ|vᵢ| (per-element Neumaier: ~2u·|S|, at about twice the time).
 // Every term is ≥ 0, so that is a relative error ≤ 2.9e−14.
 // A block whose sum is not finite (an ∞ or NaN term, a label other than ±1, for which `term` gives
-// NaN so that `exactBlock` throws at its index) is recomputed by `exactBlock`, the reference loop,
-// which also rewrites its 'none' outputs.
+// NaN so that `exactBlock` throws at its index, a doubled term or a sum that overflows) is
+// recomputed by `exactBlock`, the reference loop, which also rewrites its 'none' outputs.
+// Float32 sums without 'none' outputs of ≥ MB_SIMD_MIN elements run in WebAssembly SIMD
+// (internal/mbSums.ts: the same terms, blocks and bound).
 const BLOCK = 1024;
 
 function sumF32(
@@ -231,18 +242,27 @@ function sumF32(
     let i = b;
     if (out === null) {
       for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i], margin);
-        v1 += term(x[i + 1], y[i + 1], margin);
-        v2 += term(x[i + 2], y[i + 2], margin);
-        v3 += term(x[i + 3], y[i + 3], margin);
+        const t0 = y[i];
+        const t1 = y[i + 1];
+        const t2 = y[i + 2];
+        const t3 = y[i + 3];
+        if (!(t0 * t0 === 1 && t1 * t1 === 1 && t2 * t2 === 1 && t3 * t3 === 1)) break;
+        const z0 = margin - t0 * x[i];
+        const z1 = margin - t1 * x[i + 1];
+        const z2 = margin - t2 * x[i + 2];
+        const z3 = margin - t3 * x[i + 3];
+        v0 += z0 + Math.abs(z0);
+        v1 += z1 + Math.abs(z1);
+        v2 += z2 + Math.abs(z2);
+        v3 += z3 + Math.abs(z3);
       }
     }
     for (; i < e; i++) {
       const t = term(x[i], y[i], margin);
       if (out !== null) out[i] = t;
-      v0 += t;
+      v0 += t + t;
     }
-    let v = v0 + v1 + (v2 + v3);
+    let v = 0.5 * (v0 + v1 + (v2 + v3));
     if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out, margin);
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
@@ -269,18 +289,27 @@ function sumF64(
     let i = b;
     if (out === null) {
       for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i], margin);
-        v1 += term(x[i + 1], y[i + 1], margin);
-        v2 += term(x[i + 2], y[i + 2], margin);
-        v3 += term(x[i + 3], y[i + 3], margin);
+        const t0 = y[i];
+        const t1 = y[i + 1];
+        const t2 = y[i + 2];
+        const t3 = y[i + 3];
+        if (!(t0 * t0 === 1 && t1 * t1 === 1 && t2 * t2 === 1 && t3 * t3 === 1)) break;
+        const z0 = margin - t0 * x[i];
+        const z1 = margin - t1 * x[i + 1];
+        const z2 = margin - t2 * x[i + 2];
+        const z3 = margin - t3 * x[i + 3];
+        v0 += z0 + Math.abs(z0);
+        v1 += z1 + Math.abs(z1);
+        v2 += z2 + Math.abs(z2);
+        v3 += z3 + Math.abs(z3);
       }
     }
     for (; i < e; i++) {
       const t = term(x[i], y[i], margin);
       if (out !== null) out[i] = t;
-      v0 += t;
+      v0 += t + t;
     }
-    let v = v0 + v1 + (v2 + v3);
+    let v = 0.5 * (v0 + v1 + (v2 + v3));
     if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out, margin);
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
@@ -307,18 +336,27 @@ function sumAny(
     let i = b;
     if (out === null) {
       for (; i + 3 < e; i += 4) {
-        v0 += term(x[i], y[i], margin);
-        v1 += term(x[i + 1], y[i + 1], margin);
-        v2 += term(x[i + 2], y[i + 2], margin);
-        v3 += term(x[i + 3], y[i + 3], margin);
+        const t0 = y[i];
+        const t1 = y[i + 1];
+        const t2 = y[i + 2];
+        const t3 = y[i + 3];
+        if (!(t0 * t0 === 1 && t1 * t1 === 1 && t2 * t2 === 1 && t3 * t3 === 1)) break;
+        const z0 = margin - t0 * x[i];
+        const z1 = margin - t1 * x[i + 1];
+        const z2 = margin - t2 * x[i + 2];
+        const z3 = margin - t3 * x[i + 3];
+        v0 += z0 + Math.abs(z0);
+        v1 += z1 + Math.abs(z1);
+        v2 += z2 + Math.abs(z2);
+        v3 += z3 + Math.abs(z3);
       }
     }
     for (; i < e; i++) {
       const t = term(x[i], y[i], margin);
       if (out !== null) out[i] = t;
-      v0 += t;
+      v0 += t + t;
     }
-    let v = v0 + v1 + (v2 + v3);
+    let v = 0.5 * (v0 + v1 + (v2 + v3));
     if (!Number.isFinite(v)) v = exactBlock(x, y, b, e, out, margin);
     const t = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
