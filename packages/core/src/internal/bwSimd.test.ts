@@ -48,7 +48,8 @@ function expectNearRef(x: Float32Array, y: Float32Array, g: Float64Array, k: num
 describe('bwSigmoid (WebAssembly SIMD gradient of binary cross-entropy with logits)', () => {
   it('commits the bytes wabt 1.0.39 makes of bwSimd.wat', async () => {
     // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    const wat = readFileSync(new URL('./bwSimd.wat', import.meta.url));
+    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
+    const wat = Uint8Array.from(readFileSync(new URL('./bwSimd.wat', import.meta.url)));
     const wabt = await wabtInit();
     const module = wabt.parseWat('bwSimd.wat', wat, { simd: true });
     module.validate();

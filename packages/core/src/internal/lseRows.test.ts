@@ -54,7 +54,8 @@ function normal(n: number, sigma: number, seed: number): Float32Array {
 describe('lseRows (WebAssembly SIMD row log-sum-exp)', () => {
   it('commits the bytes wabt 1.0.39 makes of lseSimd.wat', async () => {
     // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    const wat = readFileSync(new URL('./lseSimd.wat', import.meta.url));
+    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
+    const wat = Uint8Array.from(readFileSync(new URL('./lseSimd.wat', import.meta.url)));
     const wabt = await wabtInit();
     const module = wabt.parseWat('lseSimd.wat', wat, { simd: true });
     module.validate();

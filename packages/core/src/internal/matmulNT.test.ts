@@ -30,7 +30,8 @@ function filled(len: number, seed: number): Float64Array {
 describe('matmulSimdBytes', () => {
   it('commits the bytes wabt 1.0.39 makes of matmulSimd.wat', async () => {
     // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text.
-    const wat = readFileSync(new URL('./matmulSimd.wat', import.meta.url));
+    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
+    const wat = Uint8Array.from(readFileSync(new URL('./matmulSimd.wat', import.meta.url)));
     const wabt = await wabtInit();
     const module = wabt.parseWat('matmulSimd.wat', wat, { simd: true });
     module.validate();

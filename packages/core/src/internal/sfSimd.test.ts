@@ -25,7 +25,8 @@ function logits(seed: number, n: number, spread: number): Float32Array {
 describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
   it('commits the bytes wabt 1.0.39 makes of sfSimd.wat', async () => {
     // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    const wat = readFileSync(new URL('./sfSimd.wat', import.meta.url));
+    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
+    const wat = Uint8Array.from(readFileSync(new URL('./sfSimd.wat', import.meta.url)));
     const wabt = await wabtInit();
     const module = wabt.parseWat('sfSimd.wat', wat, { simd: true });
     module.validate();

@@ -48,7 +48,8 @@ function expectNear(got: number, want: number) {
 describe('smSimd (WebAssembly SIMD sum of the soft-margin loss)', () => {
   it('commits the bytes wabt 1.0.39 makes of smSimd.wat', async () => {
     // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    const wat = readFileSync(new URL('./smSimd.wat', import.meta.url));
+    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
+    const wat = Uint8Array.from(readFileSync(new URL('./smSimd.wat', import.meta.url)));
     const wabt = await wabtInit();
     const module = wabt.parseWat('smSimd.wat', wat, { simd: true });
     module.validate();
