@@ -14,7 +14,8 @@
 //  • smoothL1: the JavaScript `slopeTerm` gives k·(e/β) where |e| < β (there |e/β| ≤ 1, so the
 //    clamp keeps e/β, also when it rounds to ±1) and ±k (k·(±0) ∓ k, exact) elsewhere; the
 //    kernel gives k·(e/β) and k·(±1) (e/β ≥ 1 in magnitude there, ±∞ included when e/β
-//    overflows). ±∞ and NaN as huber.
+//    overflows). ±∞ and NaN as huber. For β a normal power of two the kernel forms e·(1/β)
+//    instead ("smoothMul"): 1/β is exact, so that is the same real number as e/β, rounded alike.
 //  • Zeros: e = ±0 gives k·(±0) = ±0 in both; k·e underflowing gives the sign of e in both.
 //    (With k < 0 the JavaScript blend would give +0 where k·e = −0; PyTorch's norm·x gives −0,
 //    as the kernel. No caller passes k < 0 here.)
@@ -49,6 +50,7 @@ interface Wasm {
 interface Kernel {
   huber: ClampFn;
   smooth: ClampFn;
+  smoothMul: ClampFn;
   xs: Float32Array;
   ys: Float32Array;
   gs: Float64Array;
@@ -73,6 +75,7 @@ function hgKernel(): Kernel | null {
         kernel = {
           huber: exports.huber as ClampFn,
           smooth: exports.smooth as ClampFn,
+          smoothMul: exports.smoothMul as ClampFn,
           xs: new Float32Array(buf, X, HG_CHUNK),
           ys: new Float32Array(buf, Y, HG_CHUNK),
           gs: new Float64Array(buf, G, HG_CHUNK),
@@ -110,8 +113,13 @@ export function hgClampGradSimd(
   if (kern === null) return false;
   const { xs, ys, gs, consts } = kern;
   const hi = beta > 0 ? 1 : bound;
-  consts.set([-hi, -hi, hi, hi, k, k, beta, beta]);
-  const run = beta > 0 ? kern.smooth : kern.huber;
+  // β a normal power of two: m = 1/β is exact (a power of two ≥ 2⁻¹⁰²³), so e·m and e/β are
+  // the same real number, rounded alike (also where they overflow or underflow): "smoothMul"
+  // saves the division (~15% of the time at β = 1, the default).
+  const mul = beta > 0 && powerOfTwo(beta);
+  const c = mul ? 1 / beta : beta;
+  consts.set([-hi, -hi, hi, hi, k, k, c, c]);
+  const run = beta > 0 ? (mul ? kern.smoothMul : kern.smooth) : kern.huber;
   for (let i0 = 0; i0 < n; i0 += HG_CHUNK) {
     const i1 = Math.min(n, i0 + HG_CHUNK);
     const len = i1 - i0;
@@ -126,4 +134,13 @@ export function hgClampGradSimd(
     gx.set(len === HG_CHUNK ? gs : gs.subarray(0, len), i0);
   }
   return true;
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** Whether v is a normal float64 2^j (exponent field not 0, fraction 0); v finite. */
+export function powerOfTwo(v: number): boolean {
+  bits.setFloat64(0, v);
+  const hi = bits.getUint32(0);
+  return bits.getUint32(4) === 0 && (hi & 0xfffff) === 0 && (hi & 0x7ff00000) !== 0;
 }

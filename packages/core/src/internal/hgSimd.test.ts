@@ -3,7 +3,7 @@ import { huberGrad, smoothL1Grad } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
 import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
-import { HG_CHUNK, HG_SIMD_MIN, hgClampGradSimd, hgSimdAvailable } from './hgClamp.js';
+import { HG_CHUNK, HG_SIMD_MIN, hgClampGradSimd, hgSimdAvailable, powerOfTwo } from './hgClamp.js';
 import { HG_SIMD_WASM } from './hgSimdBytes.js';
 
 /** huber.ts's formula for the kernel's huber mode: k·clamp(e, −δ, δ) by Math.min/max. */
@@ -84,7 +84,9 @@ const LENGTHS = [
   HG_CHUNK + 2,
   2 * HG_CHUNK + 3,
 ];
-const BOUNDS = [1, 0.3, 2.5, 1e-30, 1e30, 1e-300, 1e300, 5e-324];
+// powers of two (smoothL1: the "smoothMul" kernel, e·(1/β)) and others (the division)
+const BOUNDS = [1, 0.3, 2.5, 1e-30, 1e30, 1e-300, 1e300, 5e-324, 0.5, 4, 2 ** -30, 2 ** 100];
+const EDGE_POWERS = [2 ** -1022, 2 ** 1023, 2 ** -1023, 2 ** -1074];
 
 describe('hgClamp (WebAssembly SIMD gradients of huber and smoothL1)', () => {
   it('commits the bytes wabt 1.0.39 makes of hgSimd.wat', async () => {
@@ -115,7 +117,7 @@ describe('hgClamp (WebAssembly SIMD gradients of huber and smoothL1)', () => {
   });
 
   it('gives smoothL1’s k·(|e| < β ? e/β : sign(e)) bit for bit (e/β overflowing for tiny β)', () => {
-    for (const beta of BOUNDS) {
+    for (const beta of [...BOUNDS, ...EDGE_POWERS]) {
       for (const n of LENGTHS) {
         const [x, y] = data(n, n * 17 + 3, beta);
         for (const k of [1 / n, 1, 3.75]) {
@@ -126,6 +128,13 @@ describe('hgClamp (WebAssembly SIMD gradients of huber and smoothL1)', () => {
     }
   });
 
+  it('takes e·(1/β) only for normal powers of two β (1/β exact)', () => {
+    for (const v of [1, 2, 0.5, 4, 2 ** -1022, 2 ** 1023, 2 ** -30, 2 ** 100])
+      expect(powerOfTwo(v)).toBe(true);
+    for (const v of [3, 0.3, 1.5, 1e300, 2 ** -1023, 2 ** -1074, 0, 1 + 2 ** -52, 2 - 2 ** -52])
+      expect(powerOfTwo(v)).toBe(false);
+  });
+
   it('keeps the sign of zero and propagates NaN per element', () => {
     const x = new Float32Array([0, -0, 0, -0, 1.4e-45, -1.4e-45, Number.NaN, 1, Infinity, -1]);
     const y = new Float32Array([0, 0, -0, -0, 0, 0, 1, Number.NaN, Infinity, -Infinity]);
@@ -133,6 +142,8 @@ describe('hgClamp (WebAssembly SIMD gradients of huber and smoothL1)', () => {
       [1, 0],
       [0, 1],
       [0, 1e-300],
+      [0, 0.3],
+      [0, 2 ** -1022],
     ]) {
       const g = kernel(x, y, 0.5, bound, beta);
       expect(Object.is(g[0], 0)).toBe(true);
@@ -150,7 +161,7 @@ describe('hgClamp (WebAssembly SIMD gradients of huber and smoothL1)', () => {
 
   for (const [name, grad, opt, ts] of [
     ['huberGrad', huberGrad, 'delta', [1, 0.3, 2.5, 1e-30, 1e30]],
-    ['smoothL1Grad', smoothL1Grad, 'beta', [1, 0, 0.3, 2.5, 1e-30, 1e30]],
+    ['smoothL1Grad', smoothL1Grad, 'beta', [1, 0, 0.3, 2.5, 1e-30, 1e30, 0.5, 2 ** -40]],
   ] as const) {
     it(`gives ${name} the JavaScript path’s values bit for bit (every reduction, out, gradOutput)`, () => {
       // Float32 inputs of n ≥ HG_SIMD_MIN take the kernel (β = 0 and gradOutput excepted); the
