@@ -90,8 +90,9 @@ const EDGE_POWERS = [2 ** -1022, 2 ** 1023, 2 ** -1023, 2 ** -1074];
 
 describe('hgClamp (WebAssembly SIMD gradients of huber and smoothL1)', () => {
   it('commits the bytes wabt 1.0.39 makes of hgSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    const wat = Buffer.from(readFileSync(new URL('./hgSimd.wat', import.meta.url)));
+    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments). A copy:
+    // wabt's parseWat reads the whole backing store of a pooled Buffer.
+    const wat = Uint8Array.from(readFileSync(new URL('./hgSimd.wat', import.meta.url)));
     const wabt = await wabtInit();
     const module = wabt.parseWat('hgSimd.wat', wat, { simd: true });
     module.validate();
