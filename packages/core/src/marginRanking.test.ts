@@ -124,6 +124,53 @@ describe('marginRanking', () => {
     }
   });
 
+  it('sums blocks with infinities and overflow as Math.max does (the branch-free path redoes them)', () => {
+    // z + |z| is 2·max(z, 0) except at z = −∞ (NaN) and past 2¹⁰²³ (overflow): such a block
+    // must come out as the reference loop's sum, per array type, wherever the value sits.
+    const n = 1100;
+    const rnd = seededRandom(11);
+    const specials: [number, number, number][] = [
+      [Number.POSITIVE_INFINITY, 0, 1], // z = −∞: the term is 0
+      [1e308, -1e308, 1], // x1 − x2 overflows to +∞: z = −∞, term 0
+      [-1e308, 1e308, 1], // z = +∞: the sum is +∞
+      [-1.7e308, 0, 1], // z = 1.7e308: z + |z| overflows, the term does not
+      [Number.NaN, 0, 1], // NaN propagates
+    ];
+    for (const [a, b, t] of specials) {
+      for (const at of [0, 255, 256, 700, n - 1]) {
+        const x1 = Float64Array.from({ length: n }, () => rnd() * 2 - 1);
+        const x2 = Float64Array.from({ length: n }, () => rnd() * 2 - 1);
+        const y = Float64Array.from({ length: n }, () => (rnd() < 0.5 ? -1 : 1));
+        x1[at] = a;
+        x2[at] = b;
+        y[at] = t;
+        const terms = Array.from(x1, (_, i) => Math.max(0.2 - y[i] * (x1[i] - x2[i]), 0));
+        const want = neumaierSum(terms);
+        const abs = terms.reduce((p, q) => p + Math.abs(q), 0);
+        const forms = [
+          [Float32Array.from(x1), Float32Array.from(x2), Float32Array.from(y)],
+          [x1, x2, y],
+          [Array.from(x1), x2, Array.from(y)],
+        ] as const;
+        for (const [f1, f2, ft] of forms) {
+          // float32 rounds the finite values: compare with the same data in float64.
+          const d1 = Float64Array.from(f1);
+          const d2 = Float64Array.from(f2);
+          const ref = neumaierSum(
+            Array.from(d1, (_, i) => Math.max(0.2 - ft[i] * (d1[i] - d2[i]), 0)),
+          );
+          const got = marginRanking(f1, f2, ft, { margin: 0.2, reduction: 'sum' }).value as number;
+          if (Number.isFinite(ref))
+            expect(Math.abs(got - ref)).toBeLessThanOrEqual(1e-13 * Math.abs(ref));
+          else expect(got).toBe(ref);
+        }
+        if (!Number.isFinite(want)) continue;
+        const got = marginRanking(x1, x2, y, { margin: 0.2, reduction: 'sum' }).value as number;
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(1e-13 * abs);
+      }
+    }
+  });
+
   it('names the function and argument in its errors', () => {
     expect(() => marginRanking([1, 2], [1], [1, 1])).toThrow(LossShapeError);
     expect(() => marginRanking([1, 2], [1], [1, 1])).toThrow(
