@@ -1,4 +1,5 @@
 import { numberOption, optionsArg } from './internal/args.js';
+import { HF_HUBER_MAX_DELTA, HF_SIMD_MIN, hfSumSimd } from './internal/hfSums.js';
 import { HG_SIMD_MIN, hgClampGradSimd } from './internal/hgClamp.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
@@ -45,12 +46,25 @@ export function huber<R extends Reduction = 'mean'>(
   const halfDelta = 0.5 * delta;
   const { x, y, n, rows } = readPair(fn, input, target);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
+  // Float32 input and target, mean or sum: WebAssembly SIMD block sums (internal/hfSums.ts), the
+  // same terms bit for bit and the same bound; blocks with a non-finite sum are redone by
+  // `exactBlock`, so ±∞ and NaN give exactly the values of the loops below. ~0.4× their time.
+  const simd =
+    out === null &&
+    n >= HF_SIMD_MIN &&
+    delta <= HF_HUBER_MAX_DELTA &&
+    x instanceof Float32Array &&
+    y instanceof Float32Array
+      ? hfSumSimd(x, y, n, delta, 0, (i0, i1) => exactBlock(x, y, i0, i1, null, delta, halfDelta))
+      : null;
   const sum =
-    x instanceof Float32Array && y instanceof Float32Array
-      ? sumF32(x, y, n, out, delta, halfDelta)
-      : x instanceof Float64Array && y instanceof Float64Array
-        ? sumF64(x, y, n, out, delta, halfDelta)
-        : sumAny(x, y, n, out, delta, halfDelta);
+    simd !== null
+      ? simd
+      : x instanceof Float32Array && y instanceof Float32Array
+        ? sumF32(x, y, n, out, delta, halfDelta)
+        : x instanceof Float64Array && y instanceof Float64Array
+          ? sumF64(x, y, n, out, delta, halfDelta)
+          : sumAny(x, y, n, out, delta, halfDelta);
   return finish(reduction, out, sum, n, rows, n, 0);
 }
 

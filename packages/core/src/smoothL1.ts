@@ -1,4 +1,10 @@
 import { numberOption, optionsArg } from './internal/args.js';
+import {
+  HF_SIMD_MIN,
+  HF_SMOOTH_MAX_BETA,
+  HF_SMOOTH_MIN_BETA,
+  hfSumSimd,
+} from './internal/hfSums.js';
 import { HG_SIMD_MIN, hgClampGradSimd } from './internal/hgClamp.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
@@ -45,12 +51,27 @@ export function smoothL1<R extends Reduction = 'mean'>(
   const halfInvBeta = beta === 0 ? 0 : 0.5 / beta;
   const { x, y, n, rows } = readPair(fn, input, target);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
+  // Float32 input and target, mean or sum, β > 0 (β = 0, L1, stays below): WebAssembly SIMD
+  // block sums (internal/hfSums.ts), the same terms bit for bit and the same bound; blocks with
+  // a non-finite sum are redone by `exactBlock`, so ±∞ and NaN give exactly the values of the
+  // loops below. ~0.5× their time.
+  const simd =
+    out === null &&
+    n >= HF_SIMD_MIN &&
+    beta >= HF_SMOOTH_MIN_BETA &&
+    beta <= HF_SMOOTH_MAX_BETA &&
+    x instanceof Float32Array &&
+    y instanceof Float32Array
+      ? hfSumSimd(x, y, n, 0, beta, (i0, i1) => exactBlock(x, y, i0, i1, null, beta, halfInvBeta))
+      : null;
   const sum =
-    x instanceof Float32Array && y instanceof Float32Array
-      ? sumF32(x, y, n, out, beta, halfInvBeta)
-      : x instanceof Float64Array && y instanceof Float64Array
-        ? sumF64(x, y, n, out, beta, halfInvBeta)
-        : sumAny(x, y, n, out, beta, halfInvBeta);
+    simd !== null
+      ? simd
+      : x instanceof Float32Array && y instanceof Float32Array
+        ? sumF32(x, y, n, out, beta, halfInvBeta)
+        : x instanceof Float64Array && y instanceof Float64Array
+          ? sumF64(x, y, n, out, beta, halfInvBeta)
+          : sumAny(x, y, n, out, beta, halfInvBeta);
   return finish(reduction, out, sum, n, rows, n, 0);
 }
 
