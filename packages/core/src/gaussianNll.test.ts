@@ -7,7 +7,7 @@ import {
 } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { finiteDifference, splitPoints, worstRatio } from '../test/helpers.js';
+import { finiteDifference, seededRandom, splitPoints, worstRatio } from '../test/helpers.js';
 
 /** Means, observations and variances, plus a random split of the elements. */
 const cases = (lim = 5, maxLength = 30, vmin = 0.05, vmax = 4) =>
@@ -175,6 +175,139 @@ describe('gaussianNll', () => {
         for (const r of g.input) expect(r).not.toBeNaN();
       }),
       { numRuns: 50 },
+    );
+  });
+});
+
+describe('gaussianNll Float32Array fast path (logF32Bits, blocked sums)', () => {
+  const U = 2 ** -53;
+  /** Reference: Math.log, per-element Neumaier; also Σ|ℓ| and Σ|log v′| for the bound. */
+  const reference = (
+    x: ArrayLike<number>,
+    y: ArrayLike<number>,
+    v: ArrayLike<number>,
+    full: boolean,
+    eps: number,
+  ) => {
+    let s = 0;
+    let c = 0;
+    let abs = 0;
+    let logs = 0;
+    for (let i = 0; i < x.length; i++) {
+      const vk = Math.max(v[i], eps);
+      const d = x[i] - y[i];
+      const lg = Math.log(vk);
+      const val = 0.5 * (lg + (d * d) / vk) + (full ? HALF_LOG_2PI : 0);
+      abs += Math.abs(val);
+      logs += Math.abs(lg);
+      const t = s + val;
+      c += Math.abs(s) >= Math.abs(val) ? s - t + val : val - t + s;
+      s = t;
+    }
+    return { sum: Number.isFinite(s) ? s + c : s, abs, logs };
+  };
+  const random = (n: number, seed: number, vlo: number, vhi: number) => {
+    const rnd = seededRandom(seed);
+    const x = new Float32Array(n);
+    const y = new Float32Array(n);
+    const v = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      x[i] = 4 * rnd() - 2;
+      y[i] = 4 * rnd() - 2;
+      v[i] = vlo + (vhi - vlo) * rnd();
+    }
+    return { x, y, v };
+  };
+  const f64 = (a: Float32Array) => Float64Array.from(a);
+
+  it('agrees with the Math.log reference within 66u·Σ|ℓ| + 1.5u·Σ|log v′| (block edges, odd lengths)', () => {
+    let seed = 1;
+    for (const n of [1, 2, 3, 5, 63, 64, 65, 127, 128, 129, 255, 1000, 4099]) {
+      for (const [vlo, vhi] of [
+        [0.1, 2],
+        [1e-9, 1e-5],
+        [0.5, 1.5],
+        [1e-3, 1e5],
+      ]) {
+        for (const full of [false, true]) {
+          for (const eps of [1e-6, 0.25]) {
+            const { x, y, v } = random(n, seed++, vlo, vhi);
+            const ref = reference(x, y, v, full, eps);
+            const tol = 66 * U * ref.abs + 1.5 * U * ref.logs;
+            const sum = gaussianNll(x, y, v, { full, eps, reduction: 'sum' }).value;
+            expect(Math.abs(sum - ref.sum)).toBeLessThanOrEqual(tol);
+            const mean = gaussianNll(x, y, v, { full, eps }).value;
+            expect(Math.abs(mean - ref.sum / n)).toBeLessThanOrEqual(
+              tol / n + 2 * U * Math.abs(mean),
+            );
+            // The same values through the reference loop (Float64Array): the same bound.
+            const slow = gaussianNll(f64(x), f64(y), f64(v), { full, eps, reduction: 'sum' }).value;
+            expect(Math.abs(sum - slow)).toBeLessThanOrEqual(tol + 2 * U * Math.abs(slow));
+          }
+        }
+      }
+    }
+  });
+
+  it('clamps variances at and below eps (0, −0, subnormal, eps itself) as the reference', () => {
+    const n = 300;
+    const { x, y, v } = random(n, 77, 0.1, 2);
+    const specials = [0, -0, 1e-40, 2 ** -126, 0.25, Math.fround(0.2499), 2 ** -20];
+    for (let k = 0; k < n; k += 7) v[k] = specials[(k / 7) % specials.length];
+    for (const eps of [1e-6, 0.25, 2 ** -126, 2 ** -20]) {
+      const ref = reference(x, y, v, false, eps);
+      const sum = gaussianNll(x, y, v, { eps, reduction: 'sum' }).value;
+      expect(Math.abs(sum - ref.sum)).toBeLessThanOrEqual(66 * U * ref.abs + 1.5 * U * ref.logs);
+    }
+    // eps below the float32 normals takes the reference loop: exactly its value.
+    for (const eps of [0, 1e-45]) {
+      const v2 = v.map((t) => (t === 0 ? 1 : t));
+      expect(gaussianNll(x, y, v2, { eps, reduction: 'sum' }).value).toBe(
+        gaussianNll(f64(x), f64(y), f64(v2), { eps, reduction: 'sum' }).value,
+      );
+    }
+  });
+
+  it('gives ±∞ and NaN exactly as the reference loop, and the first negative variance error', () => {
+    const n = 203;
+    const bad = [Infinity, -Infinity, Number.NaN, 3e38, -3e38];
+    for (const where of ['x', 'y', 'v'] as const) {
+      for (const val of bad) {
+        for (const at of [0, 63, 64, 130, 199, 202]) {
+          const { x, y, v } = random(n, at + 5, 0.1, 2);
+          ({ x, y, v })[where][at] = val;
+          if (where === 'v' && val < 0) {
+            const err = () => gaussianNll(x, y, v, { reduction: 'sum' });
+            expect(err).toThrow(LossRangeError);
+            expect(err).toThrow(`var[${at}]`);
+            continue;
+          }
+          for (const full of [false, true]) {
+            const fast = gaussianNll(x, y, v, { full, reduction: 'sum' }).value;
+            const slow = gaussianNll(f64(x), f64(y), f64(v), { full, reduction: 'sum' }).value;
+            if (!Number.isFinite(slow)) expect(fast).toBe(slow);
+            else {
+              const ref = reference(x, y, v, full, 1e-6);
+              expect(Math.abs(fast - slow)).toBeLessThanOrEqual(
+                66 * U * ref.abs + 1.5 * U * ref.logs + 2 * U * Math.abs(slow),
+              );
+            }
+          }
+        }
+      }
+    }
+    // The first negative variance is named even when a later block has another.
+    const { x, y, v } = random(300, 9, 0.1, 2);
+    v[70] = -1;
+    v[10] = -0.5;
+    v[5] = -0;
+    expect(() => gaussianNll(x, y, v)).toThrow('var[10]');
+    // −0 alone is clamped to eps, not an error.
+    v[70] = 1;
+    v[10] = 1;
+    expect(gaussianNll(x, y, v, { reduction: 'sum' }).value).toBeCloseTo(
+      gaussianNll(f64(x), f64(y), f64(v), { reduction: 'sum' }).value,
+      9,
     );
   });
 });

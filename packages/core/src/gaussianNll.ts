@@ -1,5 +1,6 @@
 import { LossRangeError, LossShapeError } from './errors.js';
 import { booleanOption, floatArg, fmt, numberOption, optionsArg } from './internal/args.js';
+import { logF32Bits } from './internal/logF32Bits.js';
 import { gradOutputArg } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -123,6 +124,16 @@ export function gaussianNll<R extends Reduction = 'mean'>(
   const o = optionsArg(fn, options);
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const { x, y, v, n, rows, group, full, eps } = prepare(fn, input, target, variance, o);
+  if (
+    reduction !== 'none' &&
+    group === 1 &&
+    eps >= F32_MIN_NORMAL &&
+    x instanceof Float32Array &&
+    y instanceof Float32Array &&
+    v instanceof Float32Array
+  ) {
+    return finish(reduction, null, sumF32(fn, x, y, v, n, full, eps), n, rows, n, 0);
+  }
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
   const nv = v.length;
   let s = 0;
@@ -145,6 +156,128 @@ export function gaussianNll<R extends Reduction = 'mean'>(
   }
   const sum = Number.isFinite(s) ? s + c : s;
   return finish(reduction, out, sum, n, rows, n, 0);
+}
+
+// ---- The hot loop (Float32Array input, target and var of one shape; mean/sum) -----------------
+//
+// ℓ = ½·(log v′ + d²/v′) (+ ½·log 2π with `full`), v′ = max(v, eps), d = x − y, as the
+// reference loop above, with two changes:
+//  • log v′: v < eps (v′ = eps) takes logEps = Math.log(eps), computed once; otherwise v ≥ eps ≥
+//    2⁻¹²⁶ (the path requires eps ≥ the smallest normal float32), so v is a positive normal
+//    float32 or +∞, and log v by logF32Bits from its bit pattern (an Int32Array view over the
+//    buffer), ≤ 3u·|log v| (u = 2⁻⁵³), instead of Math.log. The two candidates are blended with
+//    m = Number(v < eps) ∈ {0, 1}: a·(1 − m) + b·m is exactly a or b for finite a, b (logF32Bits
+//    of any bit pattern is finite: integer operations and one table row), and v′ = v·(1 − m) +
+//    eps·m likewise (a NaN v gives NaN, a negative v gives −0 + eps = eps). The rest of the term
+//    are the reference operations, so a term differs from the reference's by ≤ ½·3u·|log v′|
+//    plus one rounding (≤ 1u·|ℓ|) of the final adds.
+//  • Sums: four plain float64 accumulators over blocks of 64 elements (terms have both signs when
+//    v′ < 1), Neumaier over the block sums: a block's rounding is ≤ 63u·Σ|ℓ| over it, the whole
+//    ≤ 65u·Σ|ℓ| (≈ 7.2e−15·Σ|ℓ|). With the logs: |sumF32 − Σℓ| ≤ 66u·Σ|ℓ| + 1.5u·Σ|log v′|.
+//  Blocks are redone by exactBlock, the reference loop (Math.log, per-element Neumaier), when
+//  their sum is not finite (an infinite or NaN x, y or v, v′ = 0 cannot occur) or when some v has
+//  its sign bit set (negative: the reference's error at the first one; −0, −NaN) or is +∞/NaN
+//  (bits ≥ 0x7f800000, whose logF32Bits is garbage though finite): flag ORs b | (b + 2²³), whose
+//  sign bit is set exactly then (b + 2²³ wraps past 2³¹ for b ≥ 0x7f800000). So ±∞, NaN and the
+//  LossRangeError come out exactly as from the reference loop.
+const BLOCK = 64;
+/** 2⁻¹²⁶, the smallest positive normal float32. */
+const F32_MIN_NORMAL = 2 ** -126;
+
+/** The reference loop over [i0, i1) (one variance per element), per-element Neumaier. */
+function exactBlock(
+  fn: string,
+  x: Float32Array,
+  y: Float32Array,
+  v: Float32Array,
+  i0: number,
+  i1: number,
+  h: number,
+  eps: number,
+): number {
+  let s = 0;
+  let c = 0;
+  for (let i = i0; i < i1; i++) {
+    const raw = v[i];
+    if (raw < 0) throw negativeVar(fn, i, raw);
+    const vk = Math.max(raw, eps);
+    const d = x[i] - y[i];
+    let val = 0.5 * (Math.log(vk) + (d * d) / vk);
+    if (h !== 0) val += h;
+    const u = s + val;
+    c += Math.abs(s) >= Math.abs(val) ? s - u + val : val - u + s;
+    s = u;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+function sumF32(
+  fn: string,
+  x: Float32Array,
+  y: Float32Array,
+  v: Float32Array,
+  n: number,
+  full: boolean,
+  eps: number,
+): number {
+  const bits = new Int32Array(v.buffer, v.byteOffset, n);
+  const h = full ? HALF_LOG_2PI : 0;
+  const logEps = Math.log(eps);
+  let s = 0;
+  let c = 0;
+  for (let b = 0; b < n; b += BLOCK) {
+    const e = Math.min(n, b + BLOCK);
+    const e4 = b + ((e - b) & ~3);
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let flag = 0;
+    let i = b;
+    for (; i < e4; i += 4) {
+      const b0 = bits[i];
+      const v0 = v[i];
+      const m0 = Number(v0 < eps);
+      const w0 = v0 * (1 - m0) + eps * m0;
+      const d0 = x[i] - y[i];
+      a0 += 0.5 * (logF32Bits(b0) * (1 - m0) + logEps * m0 + (d0 * d0) / w0) + h;
+      const b1 = bits[i + 1];
+      const v1 = v[i + 1];
+      const m1 = Number(v1 < eps);
+      const w1 = v1 * (1 - m1) + eps * m1;
+      const d1 = x[i + 1] - y[i + 1];
+      a1 += 0.5 * (logF32Bits(b1) * (1 - m1) + logEps * m1 + (d1 * d1) / w1) + h;
+      const b2 = bits[i + 2];
+      const v2 = v[i + 2];
+      const m2 = Number(v2 < eps);
+      const w2 = v2 * (1 - m2) + eps * m2;
+      const d2 = x[i + 2] - y[i + 2];
+      a2 += 0.5 * (logF32Bits(b2) * (1 - m2) + logEps * m2 + (d2 * d2) / w2) + h;
+      const b3 = bits[i + 3];
+      const v3 = v[i + 3];
+      const m3 = Number(v3 < eps);
+      const w3 = v3 * (1 - m3) + eps * m3;
+      const d3 = x[i + 3] - y[i + 3];
+      a3 += 0.5 * (logF32Bits(b3) * (1 - m3) + logEps * m3 + (d3 * d3) / w3) + h;
+      flag |= b0 | (b0 + 0x00800000) | b1 | (b1 + 0x00800000);
+      flag |= b2 | (b2 + 0x00800000) | b3 | (b3 + 0x00800000);
+    }
+    for (; i < e; i++) {
+      const b0 = bits[i];
+      const v0 = v[i];
+      const m0 = Number(v0 < eps);
+      const w0 = v0 * (1 - m0) + eps * m0;
+      const d0 = x[i] - y[i];
+      a0 += 0.5 * (logF32Bits(b0) * (1 - m0) + logEps * m0 + (d0 * d0) / w0) + h;
+      flag |= b0 | (b0 + 0x00800000);
+    }
+    let t = a0 + a1 + (a2 + a3);
+    if (flag < 0 || !Number.isFinite(t)) t = exactBlock(fn, x, y, v, b, e, h, eps);
+    const u = s + t;
+    c += Math.abs(s) >= Math.abs(t) ? s - u + t : t - u + s;
+    s = u;
+  }
+  return Number.isFinite(s) ? s + c : s;
 }
 
 /**
