@@ -220,7 +220,7 @@ describe('gaussianNll Float32Array fast path (logF32Bits, blocked sums)', () => 
   };
   const f64 = (a: Float32Array) => Float64Array.from(a);
 
-  it('agrees with the Math.log reference within 66u·Σ|ℓ| + 1.5u·Σ|log v′| (block edges, odd lengths)', () => {
+  it('agrees with the Math.log reference within 68u·Σ|ℓ| + 1.6u·Σ|log v′| (block edges, odd lengths)', () => {
     let seed = 1;
     for (const n of [1, 2, 3, 5, 63, 64, 65, 127, 128, 129, 255, 1000, 4099]) {
       for (const [vlo, vhi] of [
@@ -233,7 +233,7 @@ describe('gaussianNll Float32Array fast path (logF32Bits, blocked sums)', () => 
           for (const eps of [1e-6, 0.25]) {
             const { x, y, v } = random(n, seed++, vlo, vhi);
             const ref = reference(x, y, v, full, eps);
-            const tol = 66 * U * ref.abs + 1.5 * U * ref.logs;
+            const tol = 68 * U * ref.abs + 1.6 * U * ref.logs;
             const sum = gaussianNll(x, y, v, { full, eps, reduction: 'sum' }).value;
             expect(Math.abs(sum - ref.sum)).toBeLessThanOrEqual(tol);
             const mean = gaussianNll(x, y, v, { full, eps }).value;
@@ -257,7 +257,7 @@ describe('gaussianNll Float32Array fast path (logF32Bits, blocked sums)', () => 
     for (const eps of [1e-6, 0.25, 2 ** -126, 2 ** -20]) {
       const ref = reference(x, y, v, false, eps);
       const sum = gaussianNll(x, y, v, { eps, reduction: 'sum' }).value;
-      expect(Math.abs(sum - ref.sum)).toBeLessThanOrEqual(66 * U * ref.abs + 1.5 * U * ref.logs);
+      expect(Math.abs(sum - ref.sum)).toBeLessThanOrEqual(68 * U * ref.abs + 1.6 * U * ref.logs);
     }
     // eps below the float32 normals takes the reference loop: exactly its value.
     for (const eps of [0, 1e-45]) {
@@ -289,7 +289,7 @@ describe('gaussianNll Float32Array fast path (logF32Bits, blocked sums)', () => 
             else {
               const ref = reference(x, y, v, full, 1e-6);
               expect(Math.abs(fast - slow)).toBeLessThanOrEqual(
-                66 * U * ref.abs + 1.5 * U * ref.logs + 2 * U * Math.abs(slow),
+                68 * U * ref.abs + 1.6 * U * ref.logs + 2 * U * Math.abs(slow),
               );
             }
           }

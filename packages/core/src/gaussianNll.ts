@@ -169,11 +169,14 @@ export function gaussianNll<R extends Reduction = 'mean'>(
 //    m = Number(v < eps) ∈ {0, 1}: a·(1 − m) + b·m is exactly a or b for finite a, b (logF32Bits
 //    of any bit pattern is finite: integer operations and one table row), and v′ = v·(1 − m) +
 //    eps·m likewise (a NaN v gives NaN, a negative v gives −0 + eps = eps). The rest of the term
-//    are the reference operations, so a term differs from the reference's by ≤ ½·3u·|log v′|
-//    plus one rounding (≤ 1u·|ℓ|) of the final adds.
+//    are the reference operations, so with ℓ the reference loop's term, a term differs from ℓ
+//    by ≤ 1.5u·(1 + 2u)·|log v′| (½ of logF32Bits's error, through the inner add) plus the
+//    different rounding of that add and of `+ h` (each ≤ 1u of the two results: ≤ 2u·|ℓ| in all
+//    up to terms of order u²).
 //  • Sums: four plain float64 accumulators over blocks of 64 elements (terms have both signs when
 //    v′ < 1), Neumaier over the block sums: a block's rounding is ≤ 63u·Σ|ℓ| over it, the whole
-//    ≤ 65u·Σ|ℓ| (≈ 7.2e−15·Σ|ℓ|). With the logs: |sumF32 − Σℓ| ≤ 66u·Σ|ℓ| + 1.5u·Σ|log v′|.
+//    ≤ 65u·Σ|ℓ| (≈ 7.2e−15·Σ|ℓ|). With the terms: |sumF32 − Σℓ| ≤ 68u·Σ|ℓ| + 1.6u·Σ|log v′|
+//    (tested against the Math.log reference with per-element Neumaier).
 //  Blocks are redone by exactBlock, the reference loop (Math.log, per-element Neumaier), when
 //  their sum is not finite (an infinite or NaN x, y or v, v′ = 0 cannot occur) or when some v has
 //  its sign bit set (negative: the reference's error at the first one; −0, −NaN) or is +∞/NaN
