@@ -37,6 +37,7 @@
 // 8 KiB table, the block sums and two chunks of BL_CHUNK float32 (128 KiB): each chunk stays in
 // L2 between its copy in and the kernel's pass.
 import { BL_SIMD_WASM } from './blSimdBytes.js';
+import { instantiateSimd } from './wasmSimd.js';
 
 /** Elements per kernel call: a multiple of the 256-element block. */
 export const BL_CHUNK = 16384;
@@ -48,18 +49,8 @@ const TABLE_BYTES = 32 * CELLS;
 const OUT = TABLE_BYTES;
 const P = OUT + 8 * (BL_CHUNK / BL_BLOCK);
 const Y = P + 4 * BL_CHUNK + 16;
-const PAGE = 65536;
 
 type SumsFn = (p: number, y: number, pairs: number, out: number) => void;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 
 /** The instance with views over its memory (which never grows, so the views stay valid). */
 export interface BlKernel {
@@ -74,40 +65,33 @@ export interface BlKernel {
   table: Float64Array;
 }
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 let kernel: BlKernel | null | undefined;
 
 /** The kernel (table filled in), or null where WebAssembly or its SIMD is missing. */
 export function blKernel(): BlKernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(BL_SIMD_WASM, Y + 4 * BL_CHUNK + 16);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(BL_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: Math.ceil((Y + 4 * BL_CHUNK + 16) / PAGE) });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const table = new Float64Array(memory.buffer, 0, 4 * CELLS);
-        // logF64Words.ts's cells: [0.75, 1) in 128 of width 2⁻⁹, [1, 1.5) in 128 of width 2⁻⁸;
-        // c = the midpoint, except c = 1 for the two cells that meet at 1.
-        for (let k = 0; k < CELLS; k++) {
-          const start = k < 128 ? 0.75 + k * 2 ** -9 : 1 + (k - 128) * 2 ** -8;
-          const width = k < 128 ? 2 ** -9 : 2 ** -8;
-          const c = k === 127 || k === 128 ? 1 : start + width / 2;
-          table[4 * k] = c;
-          table[4 * k + 1] = 1 / c;
-          table[4 * k + 2] = Math.log(c);
-        }
-        kernel = {
-          sums: exports.sums as SumsFn,
-          p: new Float32Array(memory.buffer, P, BL_CHUNK + 4),
-          y: new Float32Array(memory.buffer, Y, BL_CHUNK + 4),
-          res: new Float64Array(memory.buffer, OUT, BL_CHUNK / BL_BLOCK),
-          table,
-        };
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const table = new Float64Array(memory.buffer, 0, 4 * CELLS);
+      // logF64Words.ts's cells: [0.75, 1) in 128 of width 2⁻⁹, [1, 1.5) in 128 of width 2⁻⁸;
+      // c = the midpoint, except c = 1 for the two cells that meet at 1.
+      for (let k = 0; k < CELLS; k++) {
+        const start = k < 128 ? 0.75 + k * 2 ** -9 : 1 + (k - 128) * 2 ** -8;
+        const width = k < 128 ? 2 ** -9 : 2 ** -8;
+        const c = k === 127 || k === 128 ? 1 : start + width / 2;
+        table[4 * k] = c;
+        table[4 * k + 1] = 1 / c;
+        table[4 * k + 2] = Math.log(c);
       }
-    } catch {
-      kernel = null;
+      kernel = {
+        sums: exports.sums as SumsFn,
+        p: new Float32Array(memory.buffer, P, BL_CHUNK + 4),
+        y: new Float32Array(memory.buffer, Y, BL_CHUNK + 4),
+        res: new Float64Array(memory.buffer, OUT, BL_CHUNK / BL_BLOCK),
+        table,
+      };
     }
   }
   return kernel;

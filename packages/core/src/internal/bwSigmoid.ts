@@ -47,6 +47,7 @@
 // float64 gradients (copied out with one set()), and the 1.3 MB softplus table (20481 points
 // filled; the loops touch the points their data reach: |x| ≤ 12 is 246 KB).
 import { BW_SIMD_WASM } from './bwSimdBytes.js';
+import { fillExp2Table, instantiateSimd } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const BW_SIMD_MIN = 4096;
@@ -54,7 +55,6 @@ export const BW_SIMD_MIN = 4096;
 export const BW_CHUNK = 1 << 14;
 
 const TABLE_SIZE = 256;
-const PAGE = 65536;
 /** The constants (bwSimd.wat's list), 16 bytes each; the last is the scale k, set per call. */
 const CONST = 8 * TABLE_SIZE;
 const K_SLOT = CONST / 8 + 22;
@@ -71,15 +71,6 @@ const END = SP_TABLE + 40 * 32768;
 
 type GradFn = (px: number, py: number, pairs: number, out: number) => number;
 type LossFn = (px: number, py: number, pairs: number, out: number, tab: number) => number;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 interface Kernel {
   grad: GradFn;
   loss: LossFn;
@@ -93,72 +84,65 @@ interface Kernel {
   f64: Float64Array;
 }
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 let kernel: Kernel | null | undefined;
 
 /** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
 function bwKernel(): Kernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(BW_SIMD_WASM, END);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(BW_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: Math.ceil(END / PAGE) });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const buf = memory.buffer;
-        const table = new Float64Array(buf, 0, TABLE_SIZE);
-        for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
-        const f64 = new Float64Array(buf);
-        const i64 = new BigInt64Array(buf);
-        // the constants of bwSimd.wat's list (slot 0 unused), both lanes; the hex floats as
-        // integer mantissas times powers of 2, exact
-        const c = [
-          0,
-          0x171547652b82fe * 2 ** -44, // 256/ln2 = 0x1.71547652b82fep+8
-          1.5 * 2 ** 52,
-          0x162e42fee * 2 ** -41, // ln2_hi/256 = 0x1.62e42feep-9
-          0x1a39ef35793c76 * 2 ** -93, // (ln2 − ln2_hi)/256 = 0x1.a39ef35793c76p-41
-          1,
-          0, // i64 255, below
-          0.5,
-          0x15555555555555 * 2 ** -55, // 1/6 = 0x1.5555555555555p-3
-          0x15555555555555 * 2 ** -57, // 1/24 = 0x1.5555555555555p-5
-          0, // the sign bit, below
-          0, // k, per call
-          STEP,
-          1 / STEP,
-        ];
-        for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
-        i64.fill(255n, CONST / 8 + 12, CONST / 8 + 14);
-        i64.fill(-(2n ** 63n), CONST / 8 + 20, CONST / 8 + 22);
-        // spFineTail.ts's SOFTPLUS entries, by the same formulas (points past 40 stay 0)
-        for (let j = 0; j <= LAST; j++) {
-          const t = Math.exp(-j / STEP);
-          const sj = t / (1 + t);
-          const q = sj * (1 - sj);
-          const p3 = q * (1 - 2 * sj);
-          const p4 = q * (1 - 6 * q);
-          const b = SP_TABLE / 8 + 5 * j;
-          f64[b] = Math.log1p(t);
-          f64[b + 1] = -sj;
-          f64[b + 2] = q / 2;
-          f64[b + 3] = -p3 / 6;
-          f64[b + 4] = p4 / 24;
-        }
-        kernel = {
-          grad: exports.grad as GradFn,
-          loss: exports.loss as LossFn,
-          sums: new Float64Array(buf, SUMS, BW_CHUNK / 1024),
-          xs: new Float32Array(buf, X, BW_CHUNK),
-          ys: new Float32Array(buf, Y, BW_CHUNK),
-          gs: new Float64Array(buf, G, BW_CHUNK),
-          table,
-          f64,
-        };
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const buf = memory.buffer;
+      const table = new Float64Array(buf, 0, TABLE_SIZE);
+      fillExp2Table(table);
+      const f64 = new Float64Array(buf);
+      const i64 = new BigInt64Array(buf);
+      // the constants of bwSimd.wat's list (slot 0 unused), both lanes; the hex floats as
+      // integer mantissas times powers of 2, exact
+      const c = [
+        0,
+        0x171547652b82fe * 2 ** -44, // 256/ln2 = 0x1.71547652b82fep+8
+        1.5 * 2 ** 52,
+        0x162e42fee * 2 ** -41, // ln2_hi/256 = 0x1.62e42feep-9
+        0x1a39ef35793c76 * 2 ** -93, // (ln2 − ln2_hi)/256 = 0x1.a39ef35793c76p-41
+        1,
+        0, // i64 255, below
+        0.5,
+        0x15555555555555 * 2 ** -55, // 1/6 = 0x1.5555555555555p-3
+        0x15555555555555 * 2 ** -57, // 1/24 = 0x1.5555555555555p-5
+        0, // the sign bit, below
+        0, // k, per call
+        STEP,
+        1 / STEP,
+      ];
+      for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
+      i64.fill(255n, CONST / 8 + 12, CONST / 8 + 14);
+      i64.fill(-(2n ** 63n), CONST / 8 + 20, CONST / 8 + 22);
+      // spFineTail.ts's SOFTPLUS entries, by the same formulas (points past 40 stay 0)
+      for (let j = 0; j <= LAST; j++) {
+        const t = Math.exp(-j / STEP);
+        const sj = t / (1 + t);
+        const q = sj * (1 - sj);
+        const p3 = q * (1 - 2 * sj);
+        const p4 = q * (1 - 6 * q);
+        const b = SP_TABLE / 8 + 5 * j;
+        f64[b] = Math.log1p(t);
+        f64[b + 1] = -sj;
+        f64[b + 2] = q / 2;
+        f64[b + 3] = -p3 / 6;
+        f64[b + 4] = p4 / 24;
       }
-    } catch {
-      kernel = null;
+      kernel = {
+        grad: exports.grad as GradFn,
+        loss: exports.loss as LossFn,
+        sums: new Float64Array(buf, SUMS, BW_CHUNK / 1024),
+        xs: new Float32Array(buf, X, BW_CHUNK),
+        ys: new Float32Array(buf, Y, BW_CHUNK),
+        gs: new Float64Array(buf, G, BW_CHUNK),
+        table,
+        f64,
+      };
     }
   }
   return kernel;

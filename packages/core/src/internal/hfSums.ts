@@ -36,6 +36,7 @@
 // Memory: one module instance, compiled on first use and kept: the constants, per call up to
 // HF_CHUNK inputs and targets (float32, copied in with one set() each) and their block sums.
 import { HF_SIMD_WASM } from './hfSimdBytes.js';
+import { instantiateSimd } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const HF_SIMD_MIN = 4096;
@@ -48,7 +49,6 @@ export const HF_HUBER_MAX_DELTA = 1e150;
 export const HF_SMOOTH_MIN_BETA = 1e-200;
 export const HF_SMOOTH_MAX_BETA = 1e300;
 
-const PAGE = 65536;
 /** The constants: 16 bytes each (two equal lanes). */
 const X = 64;
 const Y = X + 4 * HF_CHUNK;
@@ -56,15 +56,6 @@ const OUT = Y + 4 * HF_CHUNK;
 const END = OUT + 8 * (HF_CHUNK / HF_BLOCK);
 
 type SumFn = (px: number, py: number, quads: number, out: number) => void;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 interface Kernel {
   huber: SumFn;
   smooth: SumFn;
@@ -75,31 +66,24 @@ interface Kernel {
   consts: Float64Array;
 }
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 let kernel: Kernel | null | undefined;
 
 /** The kernel's instance, or null where WebAssembly or its SIMD is missing. */
 function hfKernel(): Kernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(HF_SIMD_WASM, END);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(HF_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: Math.ceil(END / PAGE) });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const buf = memory.buffer;
-        kernel = {
-          huber: exports.huber as SumFn,
-          smooth: exports.smooth as SumFn,
-          xs: new Float32Array(buf, X, HF_CHUNK),
-          ys: new Float32Array(buf, Y, HF_CHUNK),
-          res: new Float64Array(buf, OUT, HF_CHUNK / HF_BLOCK),
-          consts: new Float64Array(buf, 0, 6),
-        };
-      }
-    } catch {
-      kernel = null;
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const buf = memory.buffer;
+      kernel = {
+        huber: exports.huber as SumFn,
+        smooth: exports.smooth as SumFn,
+        xs: new Float32Array(buf, X, HF_CHUNK),
+        ys: new Float32Array(buf, Y, HF_CHUNK),
+        res: new Float64Array(buf, OUT, HF_CHUNK / HF_BLOCK),
+        consts: new Float64Array(buf, 0, 6),
+      };
     }
   }
   return kernel;

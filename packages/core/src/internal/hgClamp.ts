@@ -24,13 +24,13 @@
 // HG_CHUNK inputs and targets (float32, copied in with one set() each) and their float64
 // gradients (copied out with one set()).
 import { HG_SIMD_WASM } from './hgSimdBytes.js';
+import { instantiateSimd } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const HG_SIMD_MIN = 4096;
 /** Elements per kernel call: x and y 64 KiB each, g 128 KiB, so a chunk stays in L2. */
 export const HG_CHUNK = 1 << 14;
 
-const PAGE = 65536;
 /** The constants lo, hi, k, β: 16 bytes each (two equal lanes). */
 const X = 64;
 const Y = X + 4 * HG_CHUNK;
@@ -38,15 +38,6 @@ const G = Y + 4 * HG_CHUNK;
 const END = G + 8 * HG_CHUNK;
 
 type ClampFn = (px: number, py: number, quads: number, out: number) => void;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 interface Kernel {
   huber: ClampFn;
   smooth: ClampFn;
@@ -58,32 +49,25 @@ interface Kernel {
   consts: Float64Array;
 }
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 let kernel: Kernel | null | undefined;
 
 /** The kernel's instance, or null where WebAssembly or its SIMD is missing. */
 function hgKernel(): Kernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(HG_SIMD_WASM, END);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(HG_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: Math.ceil(END / PAGE) });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const buf = memory.buffer;
-        kernel = {
-          huber: exports.huber as ClampFn,
-          smooth: exports.smooth as ClampFn,
-          smoothMul: exports.smoothMul as ClampFn,
-          xs: new Float32Array(buf, X, HG_CHUNK),
-          ys: new Float32Array(buf, Y, HG_CHUNK),
-          gs: new Float64Array(buf, G, HG_CHUNK),
-          consts: new Float64Array(buf, 0, 8),
-        };
-      }
-    } catch {
-      kernel = null;
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const buf = memory.buffer;
+      kernel = {
+        huber: exports.huber as ClampFn,
+        smooth: exports.smooth as ClampFn,
+        smoothMul: exports.smoothMul as ClampFn,
+        xs: new Float32Array(buf, X, HG_CHUNK),
+        ys: new Float32Array(buf, Y, HG_CHUNK),
+        gs: new Float64Array(buf, G, HG_CHUNK),
+        consts: new Float64Array(buf, 0, 8),
+      };
     }
   }
   return kernel;

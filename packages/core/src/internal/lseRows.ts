@@ -50,6 +50,7 @@
 // stays in L2 between its copy in, the kernel's passes and its copy out.
 import { LSE_SIMD_WASM } from './lseSimdBytes.js';
 import { exactLse, rowSoftmaxNumerators } from './softmaxRows.js';
+import { fillExp2Table, instantiateSimd, WASM_PAGE, type WasmMemory } from './wasmSimd.js';
 
 /** Rows at least this wide take "rows" (a copy per row, −∞ padding); narrower, "softmax". */
 export const LSE_SIMD_MIN_COLS = 1024;
@@ -63,7 +64,6 @@ const SLOTS = 64;
 const DATA = OUT + 16 * SLOTS;
 /** Bytes of rows copied per kernel call (at least one row). */
 const CHUNK_BYTES = 1 << 19;
-const PAGE = 65536;
 
 type RowsFn = (p: number, rows: number, stride: number, out: number) => void;
 type SoftmaxFn = (
@@ -75,18 +75,7 @@ type SoftmaxFn = (
   kScale: number,
   write: number,
 ) => void;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 interface Kernel {
   memory: WasmMemory;
   rows: RowsFn;
@@ -97,23 +86,17 @@ let kernel: Kernel | null | undefined;
 /** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
 function lseKernel(): Kernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(LSE_SIMD_WASM, DATA + CHUNK_BYTES);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(LSE_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: Math.ceil((DATA + CHUNK_BYTES) / PAGE) });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
-        for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
-        kernel = {
-          memory,
-          rows: exports.rows as RowsFn,
-          softmax: exports.softmax as SoftmaxFn,
-        };
-      }
-    } catch {
-      kernel = null;
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
+      fillExp2Table(table);
+      kernel = {
+        memory,
+        rows: exports.rows as RowsFn,
+        softmax: exports.softmax as SoftmaxFn,
+      };
     }
   }
   return kernel;
@@ -155,7 +138,7 @@ function setup(cols: number): Layout | null {
   const slots = Math.max(1, Math.min(SLOTS, Math.floor(CHUNK_BYTES / (4 * stride))));
   const need = DATA + slots * 4 * stride;
   const have = k.memory.buffer.byteLength;
-  if (have < need) k.memory.grow(Math.ceil((need - have) / PAGE));
+  if (have < need) k.memory.grow(Math.ceil((need - have) / WASM_PAGE));
   const heap = new Float32Array(k.memory.buffer);
   const d = DATA / 4;
   for (let i = 0; i < slots; i++) {
@@ -257,7 +240,7 @@ function narrowRows(
   const input = stats + 16 * per;
   const need = input + 4 * per * cols + 4;
   const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
   const buf = kern.memory.buffer;
   const inF32 = new Float32Array(buf, input, per * cols);
   const st = new Float64Array(buf, stats, 2 * per);
@@ -378,7 +361,7 @@ export function crossEntropyGradIndexRowsSimd(
   const output = input + ((4 * per * cols + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = output + 8 * per * cols;
   const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
   const buf = kern.memory.buffer;
   const inF32 = new Float32Array(buf, input, per * cols);
   const outF64 = new Float64Array(buf, output, per * cols);

@@ -23,6 +23,7 @@
 // and labels (float32, copied in with one set() each: 32 KiB each, which stay in L2) and their
 // block sums.
 import { MB_SIMD_WASM } from './mbSimdBytes.js';
+import { instantiateSimd } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript. */
 export const MB_SIMD_MIN = 4096;
@@ -30,7 +31,6 @@ export const MB_SIMD_MIN = 4096;
 export const MB_BLOCK = 1024;
 export const MB_CHUNK = 8192;
 
-const PAGE = 65536;
 const X = 0;
 const Y = X + 4 * MB_CHUNK;
 const OUT = Y + 4 * MB_CHUNK;
@@ -40,15 +40,6 @@ const END = OUT + 8 * (MB_CHUNK / MB_BLOCK);
 const GROUP = 4;
 
 type HingeFn = (px: number, py: number, quads: number, out: number, margin: number) => void;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 interface Kernel {
   hinge: HingeFn;
   xs: Float32Array;
@@ -56,29 +47,22 @@ interface Kernel {
   res: Float64Array;
 }
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 let kernel: Kernel | null | undefined;
 
 /** The kernel's instance, or null where WebAssembly or its SIMD is missing. */
 function mbKernel(): Kernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(MB_SIMD_WASM, END);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(MB_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: Math.ceil(END / PAGE) });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const buf = memory.buffer;
-        kernel = {
-          hinge: exports.hinge as HingeFn,
-          xs: new Float32Array(buf, X, MB_CHUNK),
-          ys: new Float32Array(buf, Y, MB_CHUNK),
-          res: new Float64Array(buf, OUT, MB_CHUNK / MB_BLOCK),
-        };
-      }
-    } catch {
-      kernel = null;
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const buf = memory.buffer;
+      kernel = {
+        hinge: exports.hinge as HingeFn,
+        xs: new Float32Array(buf, X, MB_CHUNK),
+        ys: new Float32Array(buf, Y, MB_CHUNK),
+        res: new Float64Array(buf, OUT, MB_CHUNK / MB_BLOCK),
+      };
     }
   }
   return kernel;

@@ -42,6 +42,7 @@
 import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
 import { sfDistillGradRows, sfDistillRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
 import { SF_SIMD_WASM } from './sfSimdBytes.js';
+import { fillExp2Table, instantiateSimd, WASM_PAGE, type WasmMemory } from './wasmSimd.js';
 
 type DistillGradFn = (
   ps: number,
@@ -54,16 +55,6 @@ type DistillGradFn = (
   stats: number,
   a: number,
 ) => void;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 type FocalExpFn = (
   p: number,
   ys: number,
@@ -96,9 +87,7 @@ interface Kernel {
   focalScale: FocalScaleFn;
 }
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 const TABLE_SIZE = 256;
-const PAGE = 65536;
 /** Logits per kernel call (64 KiB of each input in, 128 KiB out: they stay in L2). */
 const SIMD_CHUNK = 1 << 14;
 /** Rows wider than this stay in JavaScript (bounds the memory kept). */
@@ -109,25 +98,19 @@ let kernel: Kernel | null | undefined;
 
 function sfKernel(): Kernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(SF_SIMD_WASM, WASM_PAGE);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(SF_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: 1 });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
-        for (let i = 0; i < TABLE_SIZE; i++) table[i] = 2 ** (i / TABLE_SIZE);
-        kernel = {
-          memory,
-          distill: exports.distill as DistillFn,
-          distillGrad: exports.distillGrad as DistillGradFn,
-          focalExp: exports.focalExp as FocalExpFn,
-          focalScale: exports.focalScale as FocalScaleFn,
-        };
-      }
-    } catch {
-      kernel = null;
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
+      fillExp2Table(table);
+      kernel = {
+        memory,
+        distill: exports.distill as DistillFn,
+        distillGrad: exports.distillGrad as DistillGradFn,
+        focalExp: exports.focalExp as FocalExpFn,
+        focalScale: exports.focalScale as FocalScaleFn,
+      };
     }
   }
   return kernel;
@@ -168,7 +151,7 @@ export function sfDistillGradRowsSimd(
   const scr = out + 8 * len;
   const need = scr + 8 * cols + 16;
   const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
   const buf = kern.memory.buffer;
   const sF32 = new Float32Array(buf, ps, len);
   const tF32 = new Float32Array(buf, pt, len);
@@ -223,7 +206,7 @@ export function sfFocalGradRowsSimd(
   const out = p + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = out + 8 * len;
   const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
   const buf = kern.memory.buffer;
   const xF32 = new Float32Array(buf, p, len);
   const outF64 = new Float64Array(buf, out, len);
@@ -310,7 +293,7 @@ export function sfFocalRowsSimd(
   const exps = p + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = exps + 8 * len;
   const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
   const buf = kern.memory.buffer;
   const xF32 = new Float32Array(buf, p, len);
   const oa = new Float64Array(buf, stats, n);
@@ -393,7 +376,7 @@ export function sfDistillRowsSimd(
   const pt = ps + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = pt + ((4 * len + 4 + 15) & ~15);
   const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / PAGE));
+  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
   const buf = kern.memory.buffer;
   const sF32 = new Float32Array(buf, ps, len);
   const tF32 = new Float32Array(buf, pt, len);

@@ -36,6 +36,7 @@
 // 4097 points, 256 KiB), then per call up to SM_CHUNK scores and labels (float32, copied in with
 // one set() each) and their block sums.
 import { SM_SIMD_WASM } from './smSimdBytes.js';
+import { instantiateSimd } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the table's first build costs ~3 ms). */
 export const SM_SIMD_MIN = 4096;
@@ -46,7 +47,6 @@ export const SM_CHUNK = 1 << 14;
 const STEP = 512;
 const LAST = 40 * STEP;
 const POINTS = 32768;
-const PAGE = 65536;
 const TABLE = 256;
 const X = TABLE + 64 * POINTS;
 const Y = X + 4 * SM_CHUNK;
@@ -57,15 +57,6 @@ const END = OUT + 8 * (SM_CHUNK / SM_BLOCK);
 const GROUP = 2;
 
 type SumsFn = (px: number, py: number, groups: number, out: number) => void;
-interface WasmMemory {
-  buffer: ArrayBuffer;
-}
-/** The part of the WebAssembly API used here (core's TypeScript lib has no WebAssembly types). */
-interface Wasm {
-  Module: new (bytes: Uint8Array) => object;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-}
 interface Kernel {
   sums: SumsFn;
   xs: Float32Array;
@@ -73,7 +64,6 @@ interface Kernel {
   res: Float64Array;
 }
 
-const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
 let kernel: Kernel | null | undefined;
 
 /**
@@ -99,31 +89,25 @@ function fillTable(T: Float64Array): void {
 /** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
 function smKernel(): Kernel | null {
   if (kernel === undefined) {
+    const instance = instantiateSimd(SM_SIMD_WASM, END);
     kernel = null;
-    try {
-      if (wasm !== undefined) {
-        const bytes = Uint8Array.from(atob(SM_SIMD_WASM), (ch) => ch.charCodeAt(0));
-        const module = new wasm.Module(bytes); // throws without SIMD: the module does not validate
-        const memory = new wasm.Memory({ initial: Math.ceil(END / PAGE) });
-        const exports = new wasm.Instance(module, { env: { memory } }).exports;
-        const buf = memory.buffer;
-        const f64 = new Float64Array(buf);
-        // smSimd.wat's constants, both lanes: 512, 1.5·2⁵², i64 32767, 512·40, the sign bit
-        f64.fill(STEP, 0, 2);
-        f64.fill(1.5 * 2 ** 52, 2, 4);
-        new BigInt64Array(buf).fill(32767n, 4, 6);
-        f64.fill(STEP * 40, 6, 8);
-        new BigInt64Array(buf).fill(-(2n ** 63n), 8, 10);
-        fillTable(new Float64Array(buf, TABLE, 8 * POINTS));
-        kernel = {
-          sums: exports.sums as SumsFn,
-          xs: new Float32Array(buf, X, SM_CHUNK),
-          ys: new Float32Array(buf, Y, SM_CHUNK),
-          res: new Float64Array(buf, OUT, SM_CHUNK / SM_BLOCK),
-        };
-      }
-    } catch {
-      kernel = null;
+    if (instance !== null) {
+      const { exports, memory } = instance;
+      const buf = memory.buffer;
+      const f64 = new Float64Array(buf);
+      // smSimd.wat's constants, both lanes: 512, 1.5·2⁵², i64 32767, 512·40, the sign bit
+      f64.fill(STEP, 0, 2);
+      f64.fill(1.5 * 2 ** 52, 2, 4);
+      new BigInt64Array(buf).fill(32767n, 4, 6);
+      f64.fill(STEP * 40, 6, 8);
+      new BigInt64Array(buf).fill(-(2n ** 63n), 8, 10);
+      fillTable(new Float64Array(buf, TABLE, 8 * POINTS));
+      kernel = {
+        sums: exports.sums as SumsFn,
+        xs: new Float32Array(buf, X, SM_CHUNK),
+        ys: new Float32Array(buf, Y, SM_CHUNK),
+        res: new Float64Array(buf, OUT, SM_CHUNK / SM_BLOCK),
+      };
     }
   }
   return kernel;
