@@ -188,10 +188,14 @@ export class FileFollower {
     }
     if (st && st.ino === h.ino && st.dev === h.dev) return;
     await this.readNew(h);
-    this.current = null;
+    // Retire the handle before it stops being `current`: at every await in between, `inodes()`
+    // must still list it, or the directory watcher, seeing the renamed file appear, takes it for
+    // a new log and reads it again (a race the soak hit under load: a rotated tfevents file,
+    // still named events.out.tfevents.*, shown as a second run).
     const hs = await h.fd.stat();
     if (hs.nlink > 0) this.retired.push(h);
-    else await h.fd.close();
+    this.current = null;
+    if (hs.nlink === 0) await h.fd.close();
     if (!st) this.removed();
     else {
       this.announced = false;
