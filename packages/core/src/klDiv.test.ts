@@ -182,6 +182,59 @@ describe('klDiv', () => {
     ]);
   });
 
+  it('gives the float64 answer for float32 targets of every binade, specials flagging their block only', () => {
+    // The Float32Array loop inlines logF32Bits four elements at a time and flags a block with a
+    // target that is not a positive normal float32 by integer arithmetic alone: targets drawn
+    // from every exponent (2⁻¹²⁶ … 2¹²⁷), with 0, −0, subnormals, negatives, ∞ and NaN at
+    // scattered positions (every residue mod 4, so each lane's flag term is reached).
+    const n = 4099;
+    const bits = new Int32Array(n);
+    let seed = 12345;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+      return seed >>> 0;
+    };
+    for (let i = 0; i < n; i++) bits[i] = ((1 + (i % 254)) << 23) | (next() & 0x7fffff);
+    const specials = [0, 0x80000000, 1, 0x7fffff, 0xbf800000, 0xff7fffff, 0x7f800000, 0x7fc00000];
+    specials.forEach((b, k) => {
+      bits[137 * k + (k % 4)] = b | 0;
+    });
+    const t = new Float32Array(bits.buffer);
+    const x = Float32Array.from({ length: n }, (_, i) => -((i * 7) % 23) / 3);
+    const r = klDiv(x, t, { reduction: 'none' }).value;
+    let total = 0;
+    let mag = 0;
+    for (let i = 0; i < n; i++) {
+      const ti = t[i];
+      const ref = ti === 0 ? 0 : ti * (Math.log(ti) - x[i]);
+      total += ref;
+      mag += Math.abs(ref);
+      if (!Number.isFinite(ref)) expect(Object.is(r[i], ref)).toBe(true);
+      else if (ti === 0) expect(Math.abs(r[i])).toBe(0);
+      else {
+        const bound = 1e-15 * Math.abs(ti) * (Math.abs(Math.log(Math.abs(ti))) + Math.abs(x[i]));
+        expect(Math.abs(r[i] - ref)).toBeLessThanOrEqual(bound);
+      }
+    }
+    expect(total).toBeNaN(); // the NaN and −0.5-like targets
+    // Without the specials: the sum of every block within the blocked bound.
+    const clean = Float32Array.from(t, (v) => (v > 0 && Number.isFinite(v) ? v : 0.5));
+    const rc = klDiv(x, clean, { reduction: 'none' }).value;
+    total = 0;
+    mag = 0;
+    for (let i = 0; i < n; i++) {
+      const ref = clean[i] * (Math.log(clean[i]) - x[i]);
+      total += ref;
+      mag += Math.abs(ref);
+      expect(Math.abs(rc[i] - ref)).toBeLessThanOrEqual(
+        1e-15 * Math.abs(clean[i]) * (Math.abs(Math.log(clean[i])) + Math.abs(x[i])),
+      );
+    }
+    expect(Math.abs(klDiv(x, clean, { reduction: 'sum' }).value - total)).toBeLessThanOrEqual(
+      1e-13 * mag,
+    );
+  });
+
   it('with logTarget takes e^t from expTable: the float64 answer, −∞, NaN and large t included', () => {
     const n = 2500; // three blocks
     const x = new Float64Array(n);

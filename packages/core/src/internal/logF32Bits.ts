@@ -35,13 +35,19 @@
 export const F32_NORMAL_MIN_BITS = 0x00800000;
 /** Bits of +∞ as a float32 (every finite positive float32 lies below). */
 export const F32_INF_BITS = 0x7f800000;
+/** Bits of the largest finite float32 (F32_INF_BITS − 1). */
+export const F32_MAX_BITS = 0x7f7fffff;
 
 /** ln 2 split as fdlibm's: the high part has 32 significant bits, so e·LN2_HI is exact. */
-const LN2_HI = 0.6931471803691238;
-const LN2_LO = 1.9082149292705877e-10;
+export const LN2_HI = 0.6931471803691238;
+export const LN2_LO = 1.9082149292705877e-10;
 
-/** Row k: (off, ulp/c, log c) of cell k (see above). */
-const TABLE = new Float64Array(256 * 3);
+/**
+ * Row k: (off, ulp/c, log c) of cell k (see above). Exported for loops that inline
+ * logF32Bits's body (klDiv); they must keep it step for step.
+ */
+export const logF32Table = new Float64Array(256 * 3);
+const TABLE = logF32Table;
 for (let k = 0; k < 256; k++) {
   const start = k < 128 ? 0.75 + k * 2 ** -9 : 1 + (k - 128) * 2 ** -8;
   const ulp = k < 128 ? 2 ** -24 : 2 ** -23;
