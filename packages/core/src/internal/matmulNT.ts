@@ -9,10 +9,12 @@
 //    panel (JB·KB·8 bytes = 256 KiB) stays in L2 while every row pair of A streams past it; the
 //    rows of A are read once per panel instead of once per row of B.
 //  • WebAssembly SIMD (matmulSimd.wat): where the runtime has it and the problem is large, the
-//    2 × 4 tiles run in f64x2 lanes (two k per step), ~2.5× the scalar JavaScript; the edges
-//    (a last odd row, columns past the last group of 4) stay in JavaScript. The inputs are copied
-//    into a fresh wasm memory per call (a few % of the time) and the result copied out, so no
-//    memory is kept between calls.
+//    2 × 4 tiles run in f64x2 lanes (two k per step), ~3× the scalar JavaScript; the edges
+//    (a last odd row, columns past the last group of 4) stay in JavaScript, reading the caller's
+//    arrays. The kernel reads packed operands (per slice, A's row pairs and each panel's quads of
+//    B's rows laid out step by step; the layout is in the .wat), written here into a fresh wasm
+//    memory per call (packing is O((m + n)·k) against the O(m·n·k) product: 4096×4096×256 went
+//    from 700 to 575 ms CPU), and the result copied out, so no memory is kept between calls.
 // Rounding: each entry is still a sum over k of A[i,k]·B[j,k], in a different order than a naive
 // loop (by slices of KB, within a slice sequentially per accumulator): the usual bound
 // |ĉ − c| ≤ K·u·Σ|aₖbₖ| of recursive summation holds, with K replaced by KB + ⌈K/KB⌉ (in the SIMD
@@ -30,17 +32,14 @@ const SIMD_MIN_WORK = 1 << 15;
 /** Byte offsets in the SIMD kernel are i32: the three matrices must fit below 2 GiB. */
 const SIMD_MAX_BYTES = 2 ** 31 - 65536;
 
-type Panel = (
+type Packed = (
   pa: number,
   pb: number,
   pc: number,
-  m2: number,
+  pairs: number,
+  quads: number,
   n: number,
-  k: number,
-  k0: number,
-  k1: number,
-  j0: number,
-  j4: number,
+  steps: number,
   alpha: number,
 ) => void;
 
@@ -86,7 +85,13 @@ export function matmulNT(
   k: number,
   alpha: number,
 ): void {
-  const bytes = (m * k + n * k + m * n) * 8;
+  const m2 = m & ~1;
+  const slice = Math.min(k, KB);
+  // the heap: A's row pairs packed for one slice, one panel of B packed, then C
+  const opa = 0;
+  const opb = m2 * slice;
+  const oc = opb + JB * slice;
+  const bytes = (oc + m * n) * 8;
   const mod =
     k % 2 === 0 && m * n * k >= SIMD_MIN_WORK && bytes <= SIMD_MAX_BYTES ? simdKernel() : null;
   if (mod === null || wasm === undefined) {
@@ -94,23 +99,76 @@ export function matmulNT(
     return;
   }
   const memory = new wasm.Memory({ initial: Math.ceil(bytes / 65536) });
-  const panelSimd = new wasm.Instance(mod, { env: { memory } }).exports.panel as Panel;
+  const packed = new wasm.Instance(mod, { env: { memory } }).exports.packed as Packed;
   const heap = new Float64Array(memory.buffer); // fresh: C's region is zero
-  const oa = 0;
-  const ob = m * k;
-  const oc = ob + n * k;
-  heap.set(a.subarray(0, m * k), oa);
-  heap.set(b.subarray(0, n * k), ob);
   for (let k0 = 0; k0 < k; k0 += KB) {
     const k1 = Math.min(k, k0 + KB);
+    const len = k1 - k0; // even, as k and KB are
+    packPairs(a, heap, opa, m2, k, k0, len);
     for (let j0 = 0; j0 < n; j0 += JB) {
       const j1 = Math.min(n, j0 + JB);
       const j4 = j0 + ((j1 - j0) & ~3);
-      panelSimd(oa * 8, ob * 8, oc * 8, m & ~1, n, k, k0, k1, j0, j4, alpha);
-      panel(heap, heap, heap, oa, ob, oc, m, n, k, alpha, k0, k1, j0, j1, false);
+      packQuads(b, heap, opb, j0, j4, k, k0, len);
+      packed(opa * 8, opb * 8, (oc + j0) * 8, m2 >> 1, (j4 - j0) >> 2, n, len >> 1, alpha);
+      panel(a, b, heap, 0, 0, oc, m, n, k, alpha, k0, k1, j0, j1, false);
     }
   }
   c.set(heap.subarray(oc, oc + m * n));
+}
+
+/** A's rows 0 … m2 − 1 in pairs, columns k0 … k0 + len − 1, as matmulSimd.wat reads them. */
+function packPairs(
+  a: Float64Array,
+  heap: Float64Array,
+  at: number,
+  m2: number,
+  k: number,
+  k0: number,
+  len: number,
+): void {
+  let w = at;
+  for (let i = 0; i < m2; i += 2) {
+    const r0 = i * k + k0;
+    const r1 = r0 + k;
+    for (let t = 0; t < len; t += 2) {
+      heap[w] = a[r0 + t];
+      heap[w + 1] = a[r0 + t + 1];
+      heap[w + 2] = a[r1 + t];
+      heap[w + 3] = a[r1 + t + 1];
+      w += 4;
+    }
+  }
+}
+
+/** B's rows j0 … j4 − 1 in quads, columns k0 … k0 + len − 1, as matmulSimd.wat reads them. */
+function packQuads(
+  b: Float64Array,
+  heap: Float64Array,
+  at: number,
+  j0: number,
+  j4: number,
+  k: number,
+  k0: number,
+  len: number,
+): void {
+  let w = at;
+  for (let j = j0; j < j4; j += 4) {
+    const r0 = j * k + k0;
+    const r1 = r0 + k;
+    const r2 = r1 + k;
+    const r3 = r2 + k;
+    for (let t = 0; t < len; t += 2) {
+      heap[w] = b[r0 + t];
+      heap[w + 1] = b[r0 + t + 1];
+      heap[w + 2] = b[r1 + t];
+      heap[w + 3] = b[r1 + t + 1];
+      heap[w + 4] = b[r2 + t];
+      heap[w + 5] = b[r2 + t + 1];
+      heap[w + 6] = b[r3 + t];
+      heap[w + 7] = b[r3 + t + 1];
+      w += 8;
+    }
+  }
 }
 
 /** {@link matmulNT} in plain JavaScript (also the SIMD path's reference in the tests). */
