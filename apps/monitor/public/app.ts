@@ -171,6 +171,8 @@ class ChartCard {
           ` · last ${fmt(run.last)} · mean ${fmt(run.mean)} · min ${fmt(run.min)} · max ${fmt(run.max)} · step ${fmt(run.lastStep)} · ${run.count} pts`,
         ),
       );
+      // a long run thinned to its envelope (the monitor's --max-points)
+      if (run.kept < run.count) line.append(document.createTextNode(` (${run.kept} kept)`));
       if (run.rate)
         line.append(document.createTextNode(` · ${fmt(run.rate.perSecond)} ${run.rate.unit}/s`));
       for (const text of alertTexts(run)) line.append(' ', el('span', 'bad', text));

@@ -180,6 +180,12 @@ describe('losskit-monitor summarize', () => {
 });
 
 describe('losskit-monitor watch --json', () => {
+  it('rejects a --max-points that is not 0 or an integer ≥ 16, naming it', async () => {
+    const r = run(['watch', dir, '--max-points', '8']);
+    expect(await r.exit).not.toBe(0);
+    expect(r.stderr()).toMatch(/--max-points must be 0 or an integer ≥ 16/);
+  });
+
   it('prints one JSON object per new point as it arrives, and ends cleanly on SIGINT', async () => {
     const f = join(dir, 'run.jsonl');
     await writeFile(f, `${pyJson({ step: 0, loss: 1 })}\n`);

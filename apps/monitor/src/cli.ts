@@ -69,6 +69,16 @@ function addViewOptions(cmd: Command): Command {
       '--interval <seconds>',
       'seconds between plain lines when stdout is not a terminal',
       number('--interval', (n) => n > 0, 'a positive number'),
+    )
+    .option(
+      '--max-points <n>',
+      'points each series keeps before it is thinned to half, keeping its min/max envelope (0: keep all)',
+      number(
+        '--max-points',
+        (n) => n === 0 || (Number.isInteger(n) && n >= 16),
+        '0 or an integer ≥ 16',
+      ),
+      100_000,
     );
 }
 
@@ -82,6 +92,7 @@ interface ViewFlags {
   quiet?: boolean;
   smoothing: number;
   interval?: number;
+  maxPoints: number;
 }
 
 function viewOptions(f: ViewFlags): ViewOptions {
@@ -95,6 +106,7 @@ function viewOptions(f: ViewFlags): ViewOptions {
     quiet: f.quiet,
     smoothing: f.smoothing,
     interval: f.interval,
+    maxPoints: f.maxPoints,
   };
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Point } from '../events.js';
 import { debiasedEma } from './debiasedEma.js';
 import { Series } from './Series.js';
+import { SeriesStore } from './SeriesStore.js';
 
 const pt = (step: number, value: number, wallTime = 1000 + step, extra: Partial<Point> = {}) =>
   ({ path: 'a.jsonl', format: 'jsonl', series: 'loss', step, value, wallTime, ...extra }) as Point;
@@ -82,5 +83,80 @@ describe('Series', () => {
     expect(falling.diverging).toBe(false);
     expect(blowUp.diverging).toBe(true);
     expect(accuracy.diverging).toBe(false);
+  });
+  it('stays within maxPoints as it grows, with exact statistics and every spike kept', () => {
+    const s = new Series('a.jsonl', 'jsonl', 'loss', 1000);
+    let seed = 42;
+    const noise = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) | 0;
+      return (seed >>> 8) / 2 ** 24;
+    };
+    const spikes = new Map<number, number>();
+    for (let k = 0; k < 20; k++) spikes.set(2500 + 5000 * k, k % 2 === 0 ? 10 + k : -10 - k);
+    let sum = 0;
+    let peak = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const v = spikes.get(i) ?? noise();
+      sum += v;
+      s.push(pt(i, v));
+      peak = Math.max(peak, s.length);
+    }
+    expect(peak).toBeLessThanOrEqual(1000);
+    expect(s.count).toBe(100_000);
+    expect(s.thinned).toBe(100_000 - s.length);
+    expect(s.length).toBeGreaterThan(300); // thinned to about half, then grown again
+    expect(s.min).toBe(-29);
+    expect(s.max).toBe(28);
+    expect(s.mean).toBeCloseTo(sum / 100_000, 12);
+    expect(s.lastStep).toBe(99_999);
+    expect(s.steps[0]).toBe(0);
+    const at = new Map([...s.steps].map((step, i) => [step, s.values[i]]));
+    for (const [step, v] of spikes) expect(at.get(step)).toBe(v);
+    // every kept point is a point that was pushed, in step order
+    for (let i = 1; i < s.length; i++) expect(s.steps[i]).toBeGreaterThan(s.steps[i - 1]);
+    for (const [step, v] of at) if (!spikes.has(step)) expect(v).toBeGreaterThanOrEqual(0);
+  });
+
+  it('keeps the full-data EMA at the kept points: the weight asked for, else 0.6', () => {
+    const ys = Array.from({ length: 5000 }, (_, i) => Math.sin(i / 7) + i / 1000);
+    const full9 = debiasedEma(ys, 0.9);
+    const full6 = debiasedEma(ys, 0.6);
+    const asked = new Series('a.jsonl', 'jsonl', 'loss', 256);
+    const quiet = new Series('a.jsonl', 'jsonl', 'loss', 256);
+    asked.smoothed(0.9);
+    ys.forEach((y, i) => {
+      asked.push(pt(i, y));
+      quiet.push(pt(i, y));
+    });
+    expect(asked.thinned).toBeGreaterThan(4000);
+    const s9 = asked.smoothed(0.9);
+    const s6 = quiet.smoothed(0.6);
+    expect([...s9]).toEqual(Array.from(asked.steps, (step) => full9[step]));
+    expect([...s6]).toEqual(Array.from(quiet.steps, (step) => full6[step]));
+  });
+
+  it('keeps cumulative rows through thinning, and every point with maxPoints 0', () => {
+    const a = new Series('m.arrow', 'arrow', 'ce', 64);
+    const all = new Series('m.arrow', 'arrow', 'ce', 0);
+    for (let i = 0; i < 3000; i++) {
+      a.push(pt(i, 1, 100 + i, { rows: 1 + (i % 3) }));
+      all.push(pt(i, 1, 100 + i, { rows: 1 + (i % 3) }));
+    }
+    expect(all.length).toBe(3000);
+    expect(all.thinned).toBe(0);
+    expect(a.length).toBeLessThanOrEqual(64);
+    // the rate reads cumulative rows at kept points: they must have moved with their points
+    const [r, rAll] = [a.rate(), all.rate()];
+    expect(r?.unit).toBe('rows');
+    expect(rAll?.perSecond).toBeCloseTo(2, 1);
+    expect(Math.abs((r?.perSecond ?? 0) / (rAll?.perSecond ?? 1) - 1)).toBeLessThan(0.05);
+  });
+
+  it('rejects a maxPoints that is not 0 or an integer ≥ 16, naming where', () => {
+    expect(() => new Series('a', 'jsonl', 'loss', 8)).toThrow(
+      /Series: maxPoints must be 0 or an integer ≥ 16, got 8/,
+    );
+    expect(() => new SeriesStore({ maxPoints: 1.5 })).toThrow(/SeriesStore: maxPoints/);
+    expect(() => new SeriesStore({ maxPoints: -1 })).toThrow(RangeError);
   });
 });

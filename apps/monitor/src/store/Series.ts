@@ -1,6 +1,7 @@
 import type { LogFormat, Point } from '../events.js';
 import { DebiasedEma } from './debiasedEma.js';
 import { lowerBound, upperBound } from './sortedSearch.js';
+import { thinMinMax } from './thinMinMax.js';
 
 /** Smoothing weight of the trend line the divergence check watches (not the display smoothing). */
 const TREND_WEIGHT = 0.9;
@@ -10,6 +11,15 @@ const DIVERGENCE_MIN_POINTS = 20;
 const RATE_WINDOW_SECONDS = 30;
 /** Least logged time a rate is measured over, in seconds. */
 const MIN_RATE_SPAN_SECONDS = 1;
+/** Points a series keeps by default before it is thinned (see {@link Series.maxPoints}). */
+export const DEFAULT_MAX_POINTS = 100_000;
+/** `maxPoints` checked: 0, or an integer ≥ 16 (a RangeError naming `where` otherwise). */
+export function maxPointsArg(where: string, maxPoints: number): number {
+  if (maxPoints === 0 || (Number.isInteger(maxPoints) && maxPoints >= 16)) return maxPoints;
+  throw new RangeError(`${where}: maxPoints must be 0 or an integer ≥ 16, got ${maxPoints}`);
+}
+/** The smoothing weight whose EMA is kept through thinning when no view has asked for one. */
+const DEFAULT_SMOOTHING = 0.6;
 
 /** A rate of progress: steps per second, or rows per second for Arrow losses. */
 export interface Rate {
@@ -27,8 +37,17 @@ export interface SeriesAlerts {
 }
 
 /**
- * One series of one run at full resolution: every point, kept sorted by step (a point that
- * arrives out of order is inserted in place), with running statistics that never rescan the data.
+ * One series of one run: its points sorted by step (a point that arrives out of order is
+ * inserted in place), with running statistics that never rescan the data.
+ *
+ * Memory is bounded by `maxPoints`: when a series grows past it, it is thinned to at most half
+ * of it by {@link thinMinMax} (per slice of the step range its lowest, highest and first
+ * non-finite point), so a long run keeps its whole envelope at a uniform density and the newest
+ * points at full resolution until the next thinning. The statistics (count, min, max, mean,
+ * non-finite count, divergence trend) stay exact: they are kept on arrival. The smoothed line
+ * stays the EMA of every point for the weight last asked for (0.6 if none was): its values at the
+ * kept points are kept. A different weight asked for later, or a point that arrives out of order
+ * before the last thinned one, recomputes the EMA over the kept points only.
  */
 export class Series {
   readonly path: string;
@@ -44,6 +63,13 @@ export class Series {
   private rowsArr: Float64Array | null = null;
   private wallSorted = true;
 
+  /**
+   * Points kept at most before the series is thinned to half of it; 0 keeps every point. At
+   * least 16 otherwise.
+   */
+  readonly maxPoints: number;
+  /** Points dropped by thinning so far (count − thinned = points kept). */
+  thinned = 0;
   /** Values logged, including non-finite ones. */
   count = 0;
   nonFinite = 0;
@@ -65,10 +91,11 @@ export class Series {
   private emaValid = 0;
   private emaState: DebiasedEma | null = null;
 
-  constructor(path: string, format: LogFormat, name: string) {
+  constructor(path: string, format: LogFormat, name: string, maxPoints = DEFAULT_MAX_POINTS) {
     this.path = path;
     this.format = format;
     this.name = name;
+    this.maxPoints = maxPointsArg('Series', maxPoints);
   }
 
   get steps(): Float64Array {
@@ -167,7 +194,25 @@ export class Series {
       }
     }
     if (point.runningMean !== undefined) this.runningMeanFromSource = point.runningMean;
+    if (this.maxPoints > 0 && this.length > this.maxPoints) this.thin();
     this.version += 1;
+  }
+
+  /**
+   * Thins the points to at most maxPoints/2 (see the class comment): ⌊maxPoints/6⌋ − 1 slices of
+   * ≤ 3 points each plus the first and the last. O(length), once per maxPoints/2 new points.
+   */
+  private thin(): void {
+    // the EMA at every point before any is dropped, so the kept ones keep their full-data values
+    this.smoothed(this.emaWeight >= 0 ? this.emaWeight : DEFAULT_SMOOTHING);
+    const n = this.length;
+    const kept = thinMinMax(this.stepArr, this.valueArr, n, Math.floor(this.maxPoints / 6) - 1);
+    const arrays: Float64Array[] = [this.stepArr, this.valueArr, this.wallArr, this.emaArr];
+    if (this.rowsArr) arrays.push(this.rowsArr);
+    for (const a of arrays) for (let k = 0; k < kept.length; k++) a[k] = a[kept[k]];
+    this.length = kept.length;
+    this.emaValid = kept.length;
+    this.thinned += n - kept.length;
   }
 
   /**

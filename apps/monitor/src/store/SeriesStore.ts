@@ -1,5 +1,5 @@
 import type { LogFormat, MonitorEvent, Problem } from '../events.js';
-import { Series } from './Series.js';
+import { DEFAULT_MAX_POINTS, maxPointsArg, Series } from './Series.js';
 
 /** A run (one log file) as the views list it. */
 export interface SourceInfo {
@@ -17,8 +17,17 @@ export type StoreChange =
 /** Problems kept for display; older ones are dropped (the count is kept). */
 const MAX_PROBLEMS = 200;
 
+/** Options of {@link SeriesStore}. */
+export interface SeriesStoreOptions {
+  /**
+   * Points each series keeps before it is thinned to half of them, keeping its envelope (see
+   * {@link Series}); 0 keeps every point. Default {@link DEFAULT_MAX_POINTS}.
+   */
+  maxPoints?: number;
+}
+
 /**
- * Every series of every run at full resolution, fed by MonitorEvents. Shared by the terminal,
+ * Every series of every run, fed by MonitorEvents (each series bounded by `maxPoints`). Shared by the terminal,
  * plain and web views: each keeps its own store and asks it for stats, smoothed values and
  * downsampled windows.
  */
@@ -35,6 +44,11 @@ export class SeriesStore {
   problemCount = 0;
   /** Bumped on every change. */
   version = 0;
+  private readonly maxPoints: number;
+
+  constructor(options: SeriesStoreOptions = {}) {
+    this.maxPoints = maxPointsArg('SeriesStore', options.maxPoints ?? DEFAULT_MAX_POINTS);
+  }
 
   ingest(event: MonitorEvent): void {
     this.version += 1;
@@ -45,7 +59,7 @@ export class SeriesStore {
         let series = this.byKey.get(key);
         const created = series === undefined;
         if (series === undefined) {
-          series = new Series(p.path, p.format, p.series);
+          series = new Series(p.path, p.format, p.series, this.maxPoints);
           this.byKey.set(key, series);
           const runs = this.byName.get(p.series) ?? [];
           runs.push(series);

@@ -23,7 +23,7 @@ export interface SeriesWindow {
   y: (number | null)[];
   /** Smoothed (debiased EMA on full-resolution data) at the same points, when smoothing > 0. */
   s: (number | null)[] | null;
-  /** Points of the full series in the x range (before downsampling). */
+  /** Points of the series (as kept: see Series) in the x range, before downsampling. */
   inRange: number;
 }
 

@@ -4,6 +4,11 @@ import type { Series } from '../store/Series.js';
 import { SeriesStore } from '../store/SeriesStore.js';
 
 export interface PlainViewOptions {
+  /**
+   * Points each series keeps before it is thinned to half, keeping its envelope (default
+   * 100 000; 0: every point). See Series.
+   */
+  maxPoints?: number;
   output?: NodeJS.WritableStream;
   /** How often to print the series that changed, in ms (default 10 000). */
   intervalMs?: number;
@@ -26,7 +31,7 @@ export function runPlainView(
 ): { stop(): void } {
   const output = options.output ?? process.stdout;
   const smoothing = options.smoothing ?? 0.6;
-  const store = new SeriesStore();
+  const store = new SeriesStore({ maxPoints: options.maxPoints });
   const changed = new Set<Series>();
   let stopped = false;
 

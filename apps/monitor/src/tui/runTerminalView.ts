@@ -5,6 +5,11 @@ import { SeriesStore } from '../store/SeriesStore.js';
 import { renderFrame } from './renderFrame.js';
 
 export interface TerminalViewOptions {
+  /**
+   * Points each series keeps before it is thinned to half, keeping its envelope (default
+   * 100 000; 0: every point). See Series.
+   */
+  maxPoints?: number;
   /** Initial smoothing weight in [0, 1) (default 0.6, TensorBoard's). */
   smoothing?: number;
   input?: NodeJS.ReadStream;
@@ -37,7 +42,7 @@ export function runTerminalView(
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const frameInterval = options.frameIntervalMs ?? 100;
-  const store = new SeriesStore();
+  const store = new SeriesStore({ maxPoints: options.maxPoints });
   const state = { smoothing: nearestStep(options.smoothing ?? 0.6), page: 0, ended: false };
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;

@@ -21,6 +21,8 @@ export interface ViewOptions {
   smoothing?: number;
   /** Seconds between plain lines when stdout is not a terminal. */
   interval?: number;
+  /** Points each series keeps in a view before it is thinned (0: all). See Series. */
+  maxPoints?: number;
 }
 
 export interface RunningViews {
@@ -70,6 +72,7 @@ export async function runWatch(
         port,
         token: o.token ?? undefined,
         noAuth: o.noAuth,
+        maxPoints: o.maxPoints,
       });
     let server: Awaited<ReturnType<typeof startWebServer>>;
     if (o.port !== undefined) server = await web(o.port);
@@ -87,9 +90,10 @@ export async function runWatch(
   }
   if (!o.json && !o.quiet) {
     const view = process.stdout.isTTY
-      ? runTerminalView(shared$, { smoothing: o.smoothing })
+      ? runTerminalView(shared$, { smoothing: o.smoothing, maxPoints: o.maxPoints })
       : runPlainView(shared$, {
           intervalMs: o.interval !== undefined ? o.interval * 1000 : undefined,
+          maxPoints: o.maxPoints,
         });
     stops.push(() => view.stop());
   }

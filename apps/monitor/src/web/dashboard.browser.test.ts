@@ -84,6 +84,21 @@ describe('dashboard in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('says how many points a thinned run kept (past the default 100 000)', async () => {
+    for (let step = 0; step < 100_200; step++) {
+      events$.next(point({ series: 'long_loss', step, value: Math.sin(step) }));
+    }
+    const { page, errors } = await open();
+    const meta = page.locator('section.card[data-series="long_loss"] .meta');
+    await expect.poll(() => meta.textContent()).toMatch(/100200 pts \((\d+) kept\)/);
+    const kept = Number(/\((\d+) kept\)/.exec((await meta.textContent()) ?? '')?.[1]);
+    // thinned once at 100 001 to at most half (two per slice here: no NaN), then 199 more
+    expect(kept).toBeGreaterThan(30_000);
+    expect(kept).toBeLessThanOrEqual(50_000 + 199);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it('renders hostile series names and file names as text and runs none of their script', async () => {
     events$.next({ type: 'source', path: HOSTILE_PATH, format: 'jsonl' });
     for (let step = 0; step < 5; step++) {

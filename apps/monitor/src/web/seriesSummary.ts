@@ -7,6 +7,8 @@ export interface RunSummary {
   path: string;
   format: string;
   count: number;
+  /** Points kept for the charts (count minus those thinned away; see Series). */
+  kept: number;
   nonFinite: number;
   firstNonFiniteStep: number | null;
   last: number | null;
@@ -41,6 +43,7 @@ export function runSummary(s: Series): RunSummary {
     path: s.path,
     format: s.format,
     count: s.count,
+    kept: s.length,
     nonFinite: s.nonFinite,
     firstNonFiniteStep: s.firstNonFiniteStep,
     last: num(s.last),

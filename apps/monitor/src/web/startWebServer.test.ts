@@ -328,6 +328,30 @@ describe('startWebServer: data', () => {
     const state = JSON.parse((await get(port, '/api/state')).body);
     expect(state.series[0].name).toBe(name);
     expect(state.series[0].runs[0].count).toBe(10_000);
+    expect(state.series[0].runs[0].kept).toBe(10_000);
     expect((await get(port, '/api/data?series=x&axis=bogus')).status).toBe(400);
+  });
+
+  it('thins a series past maxPoints to its envelope: spikes and exact statistics survive', async () => {
+    const events$ = new Subject<MonitorEvent>();
+    const port = portOf((await start(events$, { maxPoints: 500 })).url);
+    for (let i = 0; i < 50_000; i++) {
+      const value = i === 31_337 ? 99 : i === 12_345 ? -99 : Math.sin(i);
+      events$.next({
+        type: 'point',
+        point: { path: 'run.jsonl', format: 'jsonl', series: 'loss', step: i, value, wallTime: i },
+      });
+    }
+    const run = JSON.parse((await get(port, '/api/state')).body).series[0].runs[0];
+    expect(run.count).toBe(50_000);
+    expect(run.kept).toBeLessThanOrEqual(500);
+    expect([run.min, run.max, run.lastStep]).toEqual([-99, 99, 49_999]);
+    const data = JSON.parse(
+      (await get(port, '/api/data?series=loss&width=100&smoothing=0.6')).body,
+    );
+    const [r] = data.runs;
+    expect(r.y[r.x.indexOf(31_337)]).toBe(99);
+    expect(r.y[r.x.indexOf(12_345)]).toBe(-99);
+    expect([r.x[0], r.x[r.x.length - 1]]).toEqual([0, 49_999]);
   });
 });

@@ -12,6 +12,11 @@ import { type Asset, loadAssets } from './loadAssets.js';
 import { dashboardState, type SeriesSummary, seriesSummary } from './seriesSummary.js';
 
 export interface WebServerOptions {
+  /**
+   * Points each series keeps before it is thinned to half, keeping its envelope (default
+   * 100 000; 0: every point). See Series.
+   */
+  maxPoints?: number;
   /** Address to bind (default 127.0.0.1). Any non-loopback address requires a token. */
   host?: string;
   /** Port (default 0: any free port). */
@@ -76,7 +81,7 @@ export async function startWebServer(
   const pushInterval = options.pushIntervalMs ?? 250;
   const assets = await loadAssets(options.assetDir ?? defaultAssetDir());
 
-  const store = new SeriesStore();
+  const store = new SeriesStore({ maxPoints: options.maxPoints });
   const changedNames = new Set<string>();
   let sourcesChanged = false;
   let lastProblemCount = 0;
