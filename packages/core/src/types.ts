@@ -66,7 +66,10 @@ export interface LossResult<R extends string = string> extends LossStats {
 export interface LossOptions<R extends string = Reduction> {
   /** `'mean'` (default), `'sum'` or `'none'` (per-element values). */
   reduction?: R;
-  /** For `reduction: 'none'`: write the per-element values here instead of allocating. */
+  /**
+   * For `reduction: 'none'`: write the per-element values here instead of allocating. If the
+   * call throws, its contents are unspecified (elements before the bad one may be written).
+   */
   out?: Float64Array;
 }
 
@@ -76,7 +79,10 @@ export interface GradOptions<R extends string = Reduction> {
   reduction?: R;
   /** With `reduction: 'none'`: the upstream gradient, one value per output element (default 1). */
   gradOutput?: FloatInput;
-  /** Per input name, a buffer to write the gradient into instead of allocating. */
+  /**
+   * Per input name, a buffer to write the gradient into instead of allocating. If the call
+   * throws, their contents are unspecified (elements before the bad one may be written).
+   */
   out?: Record<string, Float64Array | undefined>;
 }
 

@@ -3,7 +3,8 @@
 // both ways, every kernel and gradient must give the same answers within the stated few-ulp
 // bounds, throw the same errors, and treat NaN and ±∞ alike — on inputs large enough (20k
 // elements, past the 4096-element thresholds and the 16384-element copy chunks) to take the fast
-// paths, with special values sprinkled into the unconstrained input.
+// paths, with special values sprinkled into the unconstrained input. No call may write its
+// inputs (the README promises it; the fast paths copy and transpose into scratch memory).
 import { describe, expect, it } from 'vitest';
 import { type KernelInfo, kernels } from '../src/index.js';
 import { seededRandom } from './helpers.js';
@@ -124,6 +125,13 @@ function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, rel: number, wh
   expect(off, what).toEqual([]);
 }
 
+/** The bytes of every input, to compare after the calls. */
+function bytesOf(inputs: Inputs): Buffer[] {
+  return Object.values(inputs).map((v) =>
+    Buffer.from(v.data.buffer.slice(v.data.byteOffset, v.data.byteOffset + v.data.byteLength)),
+  );
+}
+
 const SHAPES: [number, number][] = [
   [2003, 10],
   [9, 1030],
@@ -141,6 +149,7 @@ describe('Float32Array fast paths agree with the Float64Array loops', () => {
         const f32 = makeInputs(info, rows, cols, rows * 7 + cols, withNaN);
         const f64 = widen(f32);
         const what = `${name} ${rows}x${cols}${withNaN ? ' with NaN' : ''}`;
+        const before = [...bytesOf(f32), ...bytesOf(f64)];
         const none32 = attempt(() => info.compute(f32, { reduction: 'none' }).value);
         const none64 = attempt(() => info.compute(f64, { reduction: 'none' }).value);
         // The data are valid for every kernel: both calls must compute (else nothing is compared).
@@ -155,18 +164,24 @@ describe('Float32Array fast paths agree with the Float64Array loops', () => {
         if (Number.isFinite(sum64))
           expect(Math.abs(sum32 - sum64), `${what} sum`).toBeLessThanOrEqual(1e-12 * abs + 1e-300);
         else expect(sum32, `${what} sum`).toBe(sum64);
-        if (info.gradient === undefined) continue;
-        const g32 = info.gradient(f32, { reduction: 'mean' });
-        const g64 = info.gradient(f64, { reduction: 'mean' });
-        expect(Object.keys(g32).sort(), what).toEqual(Object.keys(g64).sort());
-        for (const k of Object.keys(g64)) {
-          expectClose(
-            g32[k] as Float64Array,
-            g64[k] as Float64Array,
-            1e-12,
-            `${what} gradient ${k}`,
-          );
+        if (info.gradient !== undefined) {
+          const g32 = info.gradient(f32, { reduction: 'mean' });
+          const g64 = info.gradient(f64, { reduction: 'mean' });
+          expect(Object.keys(g32).sort(), what).toEqual(Object.keys(g64).sort());
+          for (const k of Object.keys(g64)) {
+            expectClose(
+              g32[k] as Float64Array,
+              g64[k] as Float64Array,
+              1e-12,
+              `${what} gradient ${k}`,
+            );
+          }
         }
+        const after = [...bytesOf(f32), ...bytesOf(f64)];
+        expect(
+          after.map((b, k) => b.equals(before[k])),
+          `${what}: inputs unchanged`,
+        ).toEqual(before.map(() => true));
       }
     });
   }
