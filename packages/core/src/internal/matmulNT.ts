@@ -29,7 +29,7 @@ const JB = 128;
 
 /** m·n·k below which the SIMD path is not worth a module instance and two copies. */
 const SIMD_MIN_WORK = 1 << 15;
-/** Byte offsets in the SIMD kernel are i32: the three matrices must fit below 2 GiB. */
+/** Byte offsets in the SIMD kernel are i32: its memory (packed slices, C) must stay below 2 GiB. */
 const SIMD_MAX_BYTES = 2 ** 31 - 65536;
 
 type Packed = (
