@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Point } from '../events.js';
 import { debiasedEma } from './debiasedEma.js';
@@ -158,5 +159,50 @@ describe('Series', () => {
     );
     expect(() => new SeriesStore({ maxPoints: 1.5 })).toThrow(/SeriesStore: maxPoints/);
     expect(() => new SeriesStore({ maxPoints: -1 })).toThrow(RangeError);
+  });
+
+  it('keeps its invariants under thinning with out-of-order points, NaN and rows (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 16, max: 64 }),
+        fc.array(
+          fc.record({
+            step: fc.integer({ min: 0, max: 5000 }),
+            value: fc.oneof(
+              { weight: 10, arbitrary: fc.double({ min: -1e3, max: 1e3, noNaN: true }) },
+              { weight: 1, arbitrary: fc.constant(Number.NaN) },
+            ),
+            rows: fc.integer({ min: 1, max: 5 }),
+          }),
+          { minLength: 1, maxLength: 600 },
+        ),
+        (maxPoints, points) => {
+          const s = new Series('m.arrow', 'arrow', 'ce', maxPoints);
+          const pushed = new Set<string>();
+          let finiteMin = Number.POSITIVE_INFINITY;
+          let nonFinite = 0;
+          for (const p of points) {
+            s.push(pt(p.step, p.value, 1000 + p.step, { rows: p.rows }));
+            pushed.add(`${p.step}:${p.value}`);
+            if (Number.isFinite(p.value)) finiteMin = Math.min(finiteMin, p.value);
+            else nonFinite += 1;
+            expect(s.length).toBeLessThanOrEqual(maxPoints);
+          }
+          expect(s.count).toBe(points.length);
+          expect(s.length + s.thinned).toBe(points.length);
+          expect(s.min).toBe(finiteMin);
+          expect(s.nonFinite).toBe(nonFinite);
+          const steps = [...s.steps];
+          for (let i = 1; i < steps.length; i++)
+            expect(steps[i]).toBeGreaterThanOrEqual(steps[i - 1]);
+          expect(steps[0]).toBe(Math.min(...points.map((p) => p.step)));
+          expect(steps[steps.length - 1]).toBe(Math.max(...points.map((p) => p.step)));
+          for (let i = 0; i < s.length; i++)
+            expect(pushed.has(`${s.steps[i]}:${s.values[i]}`)).toBe(true);
+          expect(s.smoothed(0.6).length).toBe(s.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
