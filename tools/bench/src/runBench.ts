@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { LosskitPeer } from './losskitPeer.js';
 import { measure, summarize, type Timing } from './measure.js';
 import { Rng } from './rng.js';
 import { streamWorkloads } from './streamWorkloads.js';
@@ -79,51 +80,6 @@ export interface BenchReport {
   machine: Record<string, string>;
 }
 
-/** The losskit call for a workload, or why it cannot run. */
-async function losskitCall(w: Workload, inputs: Inputs): Promise<(() => unknown) | string> {
-  let core: typeof import('@losskit/core');
-  try {
-    core = await import('@losskit/core');
-  } catch (e) {
-    return `@losskit/core does not load: ${(e as Error).message}`;
-  }
-  const info = core.kernels[w.kernel];
-  if (info === undefined) return `@losskit/core has no kernel ${w.kernel}`;
-  const named: Record<string, { data: Float32Array | Int32Array; shape: number[] }> = {};
-  for (const [k, v] of Object.entries(inputs)) named[k] = { data: v.data, shape: v.shape };
-  let fn: () => unknown;
-  if (w.grad) {
-    const gradient = info.gradient;
-    if (gradient === undefined) return `${w.kernel} has no gradient yet`;
-    // The gradients are written into a caller's buffers (`out`), as a training loop would: one per
-    // differentiable input (e.g. `{input1, input2}` for pair losses).
-    const out: Record<string, Float64Array> = {};
-    for (const i of info.inputs)
-      if (i.differentiable) out[i.name] = new Float64Array(inputs[i.name].data.length);
-    const options = { ...w.options, out };
-    fn = () => gradient(named, options);
-  } else {
-    fn = () => info.compute(named, w.options);
-  }
-  try {
-    fn();
-  } catch (e) {
-    return (e as Error).message;
-  }
-  return fn;
-}
-
-function firstValue(r: unknown): number {
-  if (r !== null && typeof r === 'object' && 'value' in r)
-    return Number((r as { value: unknown }).value);
-  if (r !== null && typeof r === 'object') {
-    // A gradient: the first entry of the first input's gradient (the order of KernelInfo.inputs).
-    const first = Object.values(r as Record<string, Float64Array>)[0];
-    if (first instanceof Float64Array) return first[0];
-  }
-  return Number.NaN;
-}
-
 /** The inputs a kernel's gradient differentiates, in its KernelInfo order. */
 async function gradInputs(kernel: string): Promise<string[]> {
   try {
@@ -195,17 +151,27 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const results: Result[] = [];
   const unavailable: Unavailable[] = [];
   const tmp = mkdtempSync(path.join(tmpdir(), 'losskit-bench-'));
+  const losskit = new LosskitPeer();
   try {
     for (const w of workloads(o.quick)) {
       if (!matchesOnly(w.name, o.only)) continue;
       const inputs = w.make(new Rng(0x10557));
-      const call = await losskitCall(w, inputs);
-      if (typeof call === 'string') {
-        o.log(`${w.name}: unavailable (${call})`);
-        unavailable.push({ workload: w.name, reason: call });
+      const arrays = writeArrays(tmp, inputs);
+      const ran = await losskit.run({
+        kernel: w.kernel,
+        grad: w.grad,
+        options: w.options,
+        arrays,
+        reps: o.reps,
+        budgetMs: o.budgetMs,
+        warmups: 2,
+      });
+      if (typeof ran === 'string') {
+        o.log(`${w.name}: unavailable (${ran})`);
+        unavailable.push({ workload: w.name, reason: ran });
         continue;
       }
-      const lk = measure(call, o.reps, o.budgetMs);
+      const lk = ran.timing;
       o.log(`${w.name}: losskit ${fmtTiming(lk)}`);
       const r: Result = {
         workload: w.name,
@@ -215,7 +181,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         losskit_reps: lk.times.length,
         peer_spread: {},
         peer_reps: {},
-        check: { losskit: firstValue(call()) },
+        check: { losskit: ran.check },
         cpu_ms: { losskit: lk.cpuMedian },
       };
       if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
@@ -243,7 +209,6 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         }
       }
       if (torch instanceof TorchPeer) {
-        const arrays = writeArrays(tmp, inputs);
         for (const threads of [1, 2] as const) {
           const peer = `pytorch-${threads}t` as const;
           if (o.peers !== undefined && !o.peers.includes(peer)) continue;
@@ -261,8 +226,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
             if (r.check !== undefined) r.check.pytorch = a.value;
           } else fail(peer, a.error);
         }
-        for (const f of Object.values(arrays)) rmSync(f.file, { force: true });
       }
+      for (const f of Object.values(arrays)) rmSync(f.file, { force: true });
       results.push(r);
     }
     for (const s of await streamWorkloads({ ...o, tmpDir: tmp })) {
@@ -271,6 +236,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    losskit.close();
     if (torch instanceof TorchPeer) torch.close();
   }
   return { results, unavailable, skipped, machine };

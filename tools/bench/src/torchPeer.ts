@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { JsonLineChild } from './JsonLineChild.js';
 
 /** Where the PyTorch peer's worker script lives. */
 export const TORCH_SCRIPT = fileURLToPath(new URL('../python/torch_bench.py', import.meta.url));
@@ -34,23 +34,10 @@ export type TorchAnswer =
 export class TorchPeer {
   /** `torch.__version__` as the worker reports it. */
   version = '?';
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly waiting: ((line: string) => void)[] = [];
-  private stderr = '';
-  /** Settles when the worker exits, with an answer saying so. */
-  private readonly exited: Promise<TorchAnswer>;
+  private readonly worker: JsonLineChild;
 
   private constructor(child: ChildProcessWithoutNullStreams) {
-    this.child = child;
-    this.exited = new Promise((resolve) =>
-      child.once('exit', (code) =>
-        resolve({ ok: false, error: `worker exited with ${code}: ${this.stderr.trim()}` }),
-      ),
-    );
-    createInterface({ input: child.stdout }).on('line', (l) => this.waiting.shift()?.(l));
-    child.stderr.on('data', (d: Buffer) => {
-      this.stderr = (this.stderr + d.toString()).slice(-2000);
-    });
+    this.worker = new JsonLineChild(child);
   }
 
   /** Starts the worker and checks `import torch`; returns why not when it cannot. */
@@ -60,11 +47,11 @@ export class TorchPeer {
       child.once('error', (e) => resolve(`cannot start ${python}: ${e.message}`));
       child.once('exit', (code) => resolve(`${python} exited with code ${code}`));
     });
-    child.stdin.on('error', () => {});
     const peer = new TorchPeer(child);
-    const answer = await Promise.race([peer.ask({ op: 'probe' }), failed]);
+    const answer = await Promise.race([peer.worker.ask({ op: 'probe' }), failed]);
     if (typeof answer === 'string') {
-      return { skipped: `${answer}${peer.stderr ? `: ${peer.stderr.trim()}` : ''}` };
+      const err = peer.worker.stderr.trim();
+      return { skipped: `${answer}${err ? `: ${err}` : ''}` };
     }
     const a = answer as { ok: boolean; torch?: string; error?: string };
     if (!a.ok) {
@@ -75,29 +62,17 @@ export class TorchPeer {
     return peer;
   }
 
-  private ask(req: object): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push((line) => {
-        try {
-          resolve(JSON.parse(line));
-        } catch (e) {
-          reject(e);
-        }
-      });
-      this.child.stdin.write(`${JSON.stringify(req)}\n`);
-    });
-  }
-
   /** Runs one workload with `threads` intra-op threads. */
   async run(req: TorchRequest): Promise<TorchAnswer> {
-    if (this.child.exitCode !== null) {
-      return { ok: false, error: `worker exited (${this.stderr.trim()})` };
+    if (this.worker.gone) {
+      return { ok: false, error: `worker exited (${this.worker.stderr.trim()})` };
     }
-    return (await Promise.race([this.ask({ op: 'run', ...req }), this.exited])) as TorchAnswer;
+    const exited = this.worker.exited.then((error) => ({ ok: false, error }) as const);
+    return (await Promise.race([this.worker.ask({ op: 'run', ...req }), exited])) as TorchAnswer;
   }
 
   close(): void {
-    this.child.stdin.end();
+    this.worker.close();
   }
 }
 

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LosskitPeer } from '../src/losskitPeer.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'losskit-peer-test-'));
+const peer = new LosskitPeer();
+afterAll(() => {
+  peer.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function file(name: string, data: Float32Array | Int32Array) {
+  const f = path.join(dir, `${name}.bin`);
+  writeFileSync(f, new Uint8Array(data.buffer));
+  return { file: f, dtype: data instanceof Int32Array ? ('int32' as const) : ('float32' as const) };
+}
+
+describe('LosskitPeer', () => {
+  it('runs the built package in a plain node process (no loader, no source condition)', async () => {
+    const p = await peer.probe();
+    expect(p.execArgv).toEqual([]);
+    const dist = fileURLToPath(new URL('../../../packages/core/dist/', import.meta.url));
+    expect(fileURLToPath(p.core).startsWith(dist)).toBe(true);
+  });
+
+  it('times a kernel on the files it is given and returns its value', async () => {
+    const r = await peer.run({
+      kernel: 'mse',
+      grad: false,
+      options: { reduction: 'sum' },
+      arrays: {
+        input: { ...file('x', Float32Array.of(1, 2, 3)), shape: [3] },
+        target: { ...file('y', Float32Array.of(0, 0, 1)), shape: [3] },
+      },
+      reps: 3,
+      budgetMs: 1000,
+      warmups: 1,
+    });
+    if (typeof r === 'string') throw new Error(r);
+    expect(r.check).toBe(1 + 4 + 4);
+    expect(r.timing.times).toHaveLength(3);
+    expect(r.timing.cpuMedian).toBeGreaterThanOrEqual(0);
+  });
+
+  it('answers why a workload cannot run, and keeps serving', async () => {
+    const arrays = { input: { ...file('z', Float32Array.of(1)), shape: [1] } };
+    const req = { grad: false, options: {}, arrays, reps: 1, budgetMs: 100, warmups: 0 };
+    expect(await peer.run({ ...req, kernel: 'noSuchLoss' })).toBe(
+      '@losskit/core has no kernel noSuchLoss',
+    );
+    expect(await peer.run({ ...req, kernel: 'mse' })).toMatch(/^mse: /);
+    const ok = await peer.run({
+      ...req,
+      kernel: 'l1',
+      arrays: { ...arrays, target: arrays.input },
+    });
+    expect(typeof ok === 'string' ? ok : ok.check).toBe(0);
+  });
+});
