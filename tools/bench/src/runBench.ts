@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LosskitPeer } from './losskitPeer.js';
@@ -150,7 +150,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
   const results: Result[] = [];
   const unavailable: Unavailable[] = [];
-  const tmp = mkdtempSync(path.join(tmpdir(), 'losskit-bench-'));
+  // The data files go to memory (/dev/shm where there is one): on a disk, the write-back of each
+  // workload's 40–200 MB ran during the next timings and slowed the memory-bound ones.
+  const tmp = mkdtempSync(
+    path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'losskit-bench-'),
+  );
   const losskit = new LosskitPeer();
   try {
     for (const w of workloads(o.quick)) {
