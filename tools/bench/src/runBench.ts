@@ -150,8 +150,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
   const results: Result[] = [];
   const unavailable: Unavailable[] = [];
-  // The data files go to memory (/dev/shm where there is one): on a disk, the write-back of each
-  // workload's 40–200 MB ran during the next timings and slowed the memory-bound ones.
+  // The data files go to memory (/dev/shm where there is one), so that no disk write-back of a
+  // workload's 40–200 MB overlaps the timings that follow.
   const tmp = mkdtempSync(
     path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'losskit-bench-'),
   );
