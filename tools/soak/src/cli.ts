@@ -24,7 +24,7 @@ const lines = [
   `soak: ${fmt(r.seconds)} s, ${r.rotations} rotations of every log (2 JSON-lines runs, tfevents, Arrow IPC)`,
   `points: written ${fmt(r.written)}, shown ${fmt(r.seen)}, missing ${fmt(r.missing)}, duplicates ${fmt(r.duplicates)}, unknown ${fmt(r.unknown)}`,
   `rate sustained: ${fmt(r.pointsPerSecond)} points/s (caught up ${r.catchUpSeconds.toFixed(2)} s after the writer stopped)`,
-  `memory: peak RSS ${r.peakRssMB.toFixed(0)} MB; mean RSS by quarter ${r.rssQuarters.map((m) => m.toFixed(0)).join(' / ')} MB; growth ${r.growthBytesPerPoint.toFixed(0)} B per point shown (the views keep every point); flat: ${r.memoryFlat ? 'yes' : 'no'}`,
+  `memory: peak RSS ${r.peakRssMB.toFixed(0)} MB; mean RSS by quarter ${r.rssQuarters.map((m) => m.toFixed(0)).join(' / ')} MB; growth ${r.growthBytesPerPoint.toFixed(0)} B per point shown (the soak's series stay under --max-points, so the views keep every point); flat: ${r.memoryFlat ? 'yes' : 'no'}`,
   `web: ${r.clients.length} live clients, ${r.clients.filter((c) => !c.endedEarly).length} connected to the end, ${(r.clients.reduce((a, c) => a + c.bytes, 0) / 1e6).toFixed(1)} MB pushed`,
   `problems reported: ${r.problems.length}${r.problems.length ? `\n  ${r.problems.slice(0, 10).join('\n  ')}` : ''}`,
   `monitor exit code: ${r.exitCode}`,

@@ -368,8 +368,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     return part.length ? part.reduce((a, s) => a + s.mb, 0) / part.length : Number.NaN;
   };
   const rssQuarters = [0, 1, 2, 3].map(q);
-  // The views keep every point at full resolution (step, value, wall time, smoothed: 32 B/point,
-  // in arrays that grow by doubling), so RSS grows with the data shown. Flat means: from the
+  // The views keep every point at full resolution up to --max-points per series (step, value,
+  // wall time, smoothed: 32 B/point, in arrays that grow by doubling), and the soak's series,
+  // rotated every 5 s, stay below the default 100,000: RSS grows with the data shown. Flat means: from the
   // second to the last quarter, RSS grew by no more than 128 B per point shown meanwhile, or by
   // under 10%, i.e. nothing but the data the views are asked to keep.
   const shownAt = (t: number) => (seen * Math.min(t, stoppedAt - t0)) / (stoppedAt - t0);
