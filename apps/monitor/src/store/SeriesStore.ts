@@ -27,9 +27,9 @@ export interface SeriesStoreOptions {
 }
 
 /**
- * Every series of every run, fed by MonitorEvents (each series bounded by `maxPoints`). Shared by the terminal,
- * plain and web views: each keeps its own store and asks it for stats, smoothed values and
- * downsampled windows.
+ * Every series of every run, fed by MonitorEvents (each series bounded by `maxPoints`). Shared
+ * by the terminal, plain and web views: each keeps its own store and asks it for stats, smoothed
+ * values and downsampled windows.
  */
 export class SeriesStore {
   private readonly byKey = new Map<string, Series>();
