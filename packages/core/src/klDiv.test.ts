@@ -235,6 +235,31 @@ describe('klDiv', () => {
     );
   });
 
+  it('takes zero targets (one-hot rows, masked classes) in the fast loop: +0 terms, −∞ logits too', () => {
+    const rows = 1000;
+    const c = 10;
+    const x = new Float32Array(rows * c);
+    const t = new Float32Array(rows * c);
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < c; j++) x[r * c + j] = Math.log((j + 1) / 55);
+      t[r * c + ((r * 7) % c)] = 1;
+      if (r % 3 === 0) t[r * c + ((r * 7 + 1) % c)] = -0;
+      if (r % 5 === 0) x[r * c + ((r * 7 + 2) % c)] = Number.NEGATIVE_INFINITY; // masked, target 0
+    }
+    const none = klDiv(x, t, { reduction: 'none' }).value;
+    let want = 0;
+    for (let i = 0; i < none.length; i++) {
+      if (t[i] === 0) expect(Object.is(none[i], 0)).toBe(true);
+      else {
+        const ref = t[i] * (Math.log(t[i]) - x[i]);
+        expect(Math.abs(none[i] - ref)).toBeLessThanOrEqual(1e-15 * Math.abs(ref));
+        want += ref;
+      }
+    }
+    const sum = klDiv(x, t, { reduction: 'sum' }).value;
+    expect(Math.abs(sum - want)).toBeLessThanOrEqual(1e-13 * Math.abs(want));
+  });
+
   it('with logTarget takes e^t from expTable: the float64 answer, −∞, NaN and large t included', () => {
     const n = 2500; // three blocks
     const x = new Float64Array(n);
