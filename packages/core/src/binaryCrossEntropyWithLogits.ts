@@ -5,6 +5,7 @@ import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { softplusTail } from './internal/softplusTail.js';
 import { spSigmoidFine } from './internal/spFineTail.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -212,9 +213,7 @@ function exactBlock(
   i1: number,
   out: Float64Array | null,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const xi = x[i];
     const yi = y[i];
     // The formula of `term`, but a term whose coefficient is 0 is skipped, so an infinite
@@ -226,12 +225,8 @@ function exactBlock(
     if (pos !== 0) v += pos * (Math.max(-xi, 0) + e);
     if (neg !== 0) v += neg * (Math.max(xi, 0) + e);
     if (w !== undefined) v *= w[i];
-    if (out !== null) out[i] = v;
-    const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-    s = t;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return v;
+  });
 }
 
 // Three identical copies for Float32Array, Float64Array and anything else, so that each

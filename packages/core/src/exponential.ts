@@ -2,6 +2,7 @@ import { optionsArg } from './internal/args.js';
 import { expTable } from './internal/expTable.js';
 import { gradOutputArg, notSignError, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -311,20 +312,13 @@ function exactBlock(
   i1: number,
   out: Float64Array | null,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const t = y[i];
     // t·t = 1 only for t = ±1 in float64; unlike t !== 1 && t !== −1, this branch is
     // predictable on random labels. NaN labels propagate.
     if (t * t !== 1 && !Number.isNaN(t)) throw notSignError('exponential', i, t);
-    const v = Math.exp(-t * x[i]);
-    if (out !== null) out[i] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return Math.exp(-t * x[i]);
+  });
 }
 
 /** {@link exponential} for generic callers. */

@@ -2,6 +2,7 @@ import { numberOption, optionsArg } from './internal/args.js';
 import { gradOutputArg, notSignError, readPair } from './internal/marginRegressionArgs.js';
 import { hingeSumSimd, MB_SIMD_MIN } from './internal/mbSums.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -385,21 +386,14 @@ function exactBlock(
   out: Float64Array | null,
   margin: number,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const t = y[i];
     // t·t = 1 only for t = ±1 in float64; unlike t !== 1 && t !== −1, this branch is
     // predictable on random labels. NaN labels propagate.
     if (t * t !== 1 && !Number.isNaN(t)) throw notSignError('hinge', i, t);
     // Math.max propagates NaN, as PyTorch's clamp does.
-    const v = Math.max(0, margin - t * x[i]);
-    if (out !== null) out[i] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return Math.max(0, margin - t * x[i]);
+  });
 }
 
 /** {@link hinge} for generic callers. */

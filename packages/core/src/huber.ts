@@ -3,6 +3,7 @@ import { HF_HUBER_MAX_DELTA, HF_SIMD_MIN, hfSumSimd } from './internal/hfSums.js
 import { HG_SIMD_MIN, hgClampGradSimd } from './internal/hgClamp.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -414,18 +415,11 @@ function exactBlock(
   delta: number,
   halfDelta: number,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const e = x[i] - y[i];
     const a = Math.abs(e);
-    const v = a < delta ? 0.5 * e * e : delta * (a - halfDelta);
-    if (out !== null) out[i] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return a < delta ? 0.5 * e * e : delta * (a - halfDelta);
+  });
 }
 
 /** {@link huber} for generic callers. */

@@ -17,6 +17,7 @@ import {
   logF64Words,
 } from './internal/logF64Words.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type { FloatTensorLike, Gradients, GradOptions, LossOptions, LossResult } from './types.js';
 
@@ -149,16 +150,9 @@ function exactBlock(
   i1: number,
   out: Float64Array | null,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
-    const v = exactTerm(x[i], y[i], logTarget);
-    if (out !== null) out[i] = v;
-    const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-    s = t;
-  }
-  return Number.isFinite(s) ? s + c : s;
+  return exactRangeSum(i0, i1, out, (i) => {
+    return exactTerm(x[i], y[i], logTarget);
+  });
 }
 
 /** Any array types, either target kind: the reference terms, blocked sums. */

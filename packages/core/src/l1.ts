@@ -1,6 +1,7 @@
 import { optionsArg } from './internal/args.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -271,16 +272,9 @@ function exactBlock(
   i1: number,
   out: Float64Array | null,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
-    const v = Math.abs(x[i] - y[i]);
-    if (out !== null) out[i] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
-  }
-  return Number.isFinite(s) ? s + c : s;
+  return exactRangeSum(i0, i1, out, (i) => {
+    return Math.abs(x[i] - y[i]);
+  });
 }
 
 /** {@link l1} for generic callers. */

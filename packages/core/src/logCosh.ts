@@ -3,6 +3,7 @@ import { TANH_J, TANH_RANGE, tanhTable } from './internal/ewTanh.js';
 import { logCoshAbs } from './internal/logCoshAbs.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -272,9 +273,7 @@ function exactBlock(
   i1: number,
   out: Float64Array | null,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const e = x[i] - y[i];
     const a = Math.abs(e);
     let v: number;
@@ -291,12 +290,8 @@ function exactBlock(
       // (≥ 0.43) is not a small difference of the terms.
       v = a + Math.log1p(Math.exp(-2 * a)) - LN2;
     }
-    if (out !== null) out[i] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return v;
+  });
 }
 
 /** {@link logCosh} for generic callers. */

@@ -2,6 +2,7 @@ import { floatArg, numberOption, optionsArg } from './internal/args.js';
 import { floatPair } from './internal/classification.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { sigmoidTail, softplusTail } from './internal/softplusTail.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -236,9 +237,7 @@ function exactBlock(
   alpha: number,
   gamma: number,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const xi = x[i];
     const yi = y[i];
     // softplus(±x) = max(±x, 0) + log1p(e^−|x|) (exponent ≤ 0: no overflow), and
@@ -258,12 +257,8 @@ function exactBlock(
     const u = (xi >= 0 ? big : small) * neg + (xi >= 0 ? small : big) * yi;
     let v = ce * (gamma === 2 ? u * u : u ** gamma);
     if (alpha >= 0) v *= alpha * yi + (1 - alpha) * neg;
-    if (out !== null) out[i] = v;
-    const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-    s = t;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return v;
+  });
 }
 
 // ---- The gradient's loops ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ import {
 import { HG_SIMD_MIN, hgClampGradSimd } from './internal/hgClamp.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -429,19 +430,12 @@ function exactBlock(
   _halfInvBeta: number,
 ): number {
   const halfBeta = 0.5 * beta;
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const e = x[i] - y[i];
     const a = Math.abs(e);
     // β = 0: a < 0 never holds, so ℓ = |e| and nothing divides by β.
-    const v = a < beta ? (0.5 * e * e) / beta : a - halfBeta;
-    if (out !== null) out[i] = v;
-    const u = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
-    s = u;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return a < beta ? (0.5 * e * e) / beta : a - halfBeta;
+  });
 }
 
 /** {@link smoothL1} for generic callers. */

@@ -3,6 +3,7 @@ import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { SM_SIMD_MIN, softMarginSumSimd } from './internal/smSimd.js';
 import { spSigmoidFine, spSoftplusFine } from './internal/spFineTail.js';
+import { exactRangeSum } from './internal/sum.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
   FloatTensorLike,
@@ -117,17 +118,10 @@ function exactBlock(
   i1: number,
   out: Float64Array | null,
 ): number {
-  let s = 0;
-  let c = 0;
-  for (let i = i0; i < i1; i++) {
+  return exactRangeSum(i0, i1, out, (i) => {
     const z = -y[i] * x[i];
-    const v = Math.max(z, 0) + spSoftplusFine(Math.abs(z));
-    if (out !== null) out[i] = v;
-    const t = s + v;
-    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-    s = t;
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return Math.max(z, 0) + spSoftplusFine(Math.abs(z));
+  });
 }
 
 /**

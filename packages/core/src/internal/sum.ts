@@ -35,3 +35,26 @@ export function neumaierSum(values: ArrayLike<number>): number {
   }
   return Number.isFinite(s) ? s + c : s;
 }
+
+/**
+ * Σ term(i) over i0 ≤ i < i1 with per-element compensation, each term also written to out[i]
+ * when `out` is given: the kernels' reference loop, which their blocked sums fall back to for a
+ * block that came out non-finite and for short tails. `term` may throw (an invalid label).
+ */
+export function exactRangeSum(
+  i0: number,
+  i1: number,
+  out: Float64Array | null,
+  term: (i: number) => number,
+): number {
+  let s = 0;
+  let c = 0;
+  for (let i = i0; i < i1; i++) {
+    const v = term(i);
+    if (out !== null) out[i] = v;
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
