@@ -50,7 +50,7 @@
 // stays in L2 between its copy in, the kernel's passes and its copy out.
 import { LSE_SIMD_WASM } from './lseSimdBytes.js';
 import { exactLse, rowSoftmaxNumerators } from './softmaxRows.js';
-import { fillExp2Table, instantiateSimd, WASM_PAGE, type WasmMemory } from './wasmSimd.js';
+import { fillExp2Table, simdKernelWith, type WasmMemory } from './wasmSimd.js';
 
 /** Rows at least this wide take "rows" (a copy per row, −∞ padding); narrower, "softmax". */
 export const LSE_SIMD_MIN_COLS = 1024;
@@ -83,22 +83,19 @@ interface Kernel {
 }
 let kernel: Kernel | null | undefined;
 
-/** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
-function lseKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(LSE_SIMD_WASM, DATA + CHUNK_BYTES);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
-      fillExp2Table(table);
-      kernel = {
-        memory,
-        rows: exports.rows as RowsFn,
-        softmax: exports.softmax as SoftmaxFn,
-      };
-    }
-  }
+/**
+ * The kernel with at least `bytes` of memory (default: the table, the results and one chunk;
+ * table filled in), or null where WebAssembly or its SIMD is missing.
+ */
+function lseKernel(bytes = DATA + CHUNK_BYTES): Kernel | null {
+  kernel = simdKernelWith(kernel, LSE_SIMD_WASM, bytes, ({ exports, memory }) => {
+    fillExp2Table(new Float64Array(memory.buffer, 0, TABLE_SIZE));
+    return {
+      memory,
+      rows: exports.rows as RowsFn,
+      softmax: exports.softmax as SoftmaxFn,
+    };
+  });
   return kernel;
 }
 
@@ -126,19 +123,16 @@ interface Layout {
 }
 
 /**
- * The kernel with its memory grown for rows of `cols` logits and the slots' −∞ padding
+ * The kernel with memory enough for rows of `cols` logits and the slots' −∞ padding
  * (stride = cols rounded up to a multiple of 4) written, or null without the kernel or when
  * cols is outside [LSE_SIMD_MIN_COLS, LSE_SIMD_MAX_COLS].
  */
 function setup(cols: number): Layout | null {
   if (!(cols >= LSE_SIMD_MIN_COLS && cols <= LSE_SIMD_MAX_COLS)) return null;
-  const k = lseKernel();
-  if (k === null) return null;
   const stride = (cols + 3) & ~3;
   const slots = Math.max(1, Math.min(SLOTS, Math.floor(CHUNK_BYTES / (4 * stride))));
-  const need = DATA + slots * 4 * stride;
-  const have = k.memory.buffer.byteLength;
-  if (have < need) k.memory.grow(Math.ceil((need - have) / WASM_PAGE));
+  const k = lseKernel(DATA + slots * 4 * stride);
+  if (k === null) return null;
   const heap = new Float32Array(k.memory.buffer);
   const d = DATA / 4;
   for (let i = 0; i < slots; i++) {
@@ -233,14 +227,12 @@ function narrowRows(
   acc: Float64Array,
 ): boolean {
   if (cols < 2) return false;
-  const kern = lseKernel();
-  if (kern === null) return false;
   const per = Math.max(1, Math.floor(GRAD_CHUNK / cols));
   const stats = OUT;
   const input = stats + 16 * per;
   const need = input + 4 * per * cols + 4;
-  const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
+  const kern = lseKernel(need);
+  if (kern === null) return false;
   const buf = kern.memory.buffer;
   const inF32 = new Float32Array(buf, input, per * cols);
   const st = new Float64Array(buf, stats, 2 * per);
@@ -353,15 +345,13 @@ export function crossEntropyGradIndexRowsSimd(
   gx: Float64Array,
 ): boolean {
   if (!(cols >= 2 && cols <= LSE_SIMD_MAX_COLS)) return false;
-  const kern = lseKernel();
-  if (kern === null) return false;
   const per = Math.max(1, Math.floor(GRAD_CHUNK / cols)); // rows per call
   const stats = OUT;
   const input = stats + 16 * per;
   const output = input + ((4 * per * cols + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = output + 8 * per * cols;
-  const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
+  const kern = lseKernel(need);
+  if (kern === null) return false;
   const buf = kern.memory.buffer;
   const inF32 = new Float32Array(buf, input, per * cols);
   const outF64 = new Float64Array(buf, output, per * cols);

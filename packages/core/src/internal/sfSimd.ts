@@ -42,7 +42,7 @@
 import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
 import { sfDistillGradRows, sfDistillRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
 import { SF_SIMD_WASM } from './sfSimdBytes.js';
-import { fillExp2Table, instantiateSimd, WASM_PAGE, type WasmMemory } from './wasmSimd.js';
+import { fillExp2Table, simdKernelWith, WASM_PAGE, type WasmMemory } from './wasmSimd.js';
 
 type DistillGradFn = (
   ps: number,
@@ -96,29 +96,24 @@ const SIMD_MAX_COLS = 1 << 18;
 const SUM_LIMIT = 2 ** 100;
 let kernel: Kernel | null | undefined;
 
-function sfKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(SF_SIMD_WASM, WASM_PAGE);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const table = new Float64Array(memory.buffer, 0, TABLE_SIZE);
-      fillExp2Table(table);
-      kernel = {
-        memory,
-        distill: exports.distill as DistillFn,
-        distillGrad: exports.distillGrad as DistillGradFn,
-        focalExp: exports.focalExp as FocalExpFn,
-        focalScale: exports.focalScale as FocalScaleFn,
-      };
-    }
-  }
+/** The kernel with at least `bytes` of memory (table filled in), or null without WebAssembly SIMD. */
+function sfKernel(bytes: number): Kernel | null {
+  kernel = simdKernelWith(kernel, SF_SIMD_WASM, bytes, ({ exports, memory }) => {
+    fillExp2Table(new Float64Array(memory.buffer, 0, TABLE_SIZE));
+    return {
+      memory,
+      distill: exports.distill as DistillFn,
+      distillGrad: exports.distillGrad as DistillGradFn,
+      focalExp: exports.focalExp as FocalExpFn,
+      focalScale: exports.focalScale as FocalScaleFn,
+    };
+  });
   return kernel;
 }
 
 /** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
 export function sfSimdAvailable(): boolean {
-  return sfKernel() !== null;
+  return sfKernel(WASM_PAGE) !== null;
 }
 
 /**
@@ -139,8 +134,6 @@ export function sfDistillGradRowsSimd(
   e: Float64Array,
 ): boolean {
   if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
-  const kern = sfKernel();
-  if (kern === null) return false;
   const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
   const len = n * cols;
   const stats = 8 * TABLE_SIZE;
@@ -150,8 +143,8 @@ export function sfDistillGradRowsSimd(
   const out = pt + ((4 * len + 4 + 15) & ~15);
   const scr = out + 8 * len;
   const need = scr + 8 * cols + 16;
-  const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
+  const kern = sfKernel(need);
+  if (kern === null) return false;
   const buf = kern.memory.buffer;
   const sF32 = new Float32Array(buf, ps, len);
   const tF32 = new Float32Array(buf, pt, len);
@@ -194,8 +187,6 @@ export function sfFocalGradRowsSimd(
   gx: Float64Array,
 ): boolean {
   if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
-  const kern = sfKernel();
-  if (kern === null) return false;
   const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
   const len = n * cols;
   const stats = 8 * TABLE_SIZE;
@@ -205,8 +196,8 @@ export function sfFocalGradRowsSimd(
   const p = ys + ((4 * n + 15) & ~15);
   const out = p + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = out + 8 * len;
-  const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
+  const kern = sfKernel(need);
+  if (kern === null) return false;
   const buf = kern.memory.buffer;
   const xF32 = new Float32Array(buf, p, len);
   const outF64 = new Float64Array(buf, out, len);
@@ -283,8 +274,6 @@ export function sfFocalRowsSimd(
   acc: Float64Array,
 ): boolean {
   if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
-  const kern = sfKernel();
-  if (kern === null) return false;
   const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
   const len = n * cols;
   const stats = 8 * TABLE_SIZE;
@@ -292,8 +281,8 @@ export function sfFocalRowsSimd(
   const p = ys + ((4 * n + 15) & ~15);
   const exps = p + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = exps + 8 * len;
-  const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
+  const kern = sfKernel(need);
+  if (kern === null) return false;
   const buf = kern.memory.buffer;
   const xF32 = new Float32Array(buf, p, len);
   const oa = new Float64Array(buf, stats, n);
@@ -367,16 +356,14 @@ export function sfDistillRowsSimd(
   acc: Float64Array,
 ): boolean {
   if (!(cols >= 2 && cols <= SIMD_MAX_COLS)) return false;
-  const kern = sfKernel();
-  if (kern === null) return false;
   const n = Math.max(1, Math.floor(SIMD_CHUNK / cols)); // rows per call
   const len = n * cols;
   const stats = 8 * TABLE_SIZE;
   const ps = stats + 24 * n;
   const pt = ps + ((4 * len + 4 + 15) & ~15); // 4 readable bytes past the rows
   const need = pt + ((4 * len + 4 + 15) & ~15);
-  const have = kern.memory.buffer.byteLength;
-  if (have < need) kern.memory.grow(Math.ceil((need - have) / WASM_PAGE));
+  const kern = sfKernel(need);
+  if (kern === null) return false;
   const buf = kern.memory.buffer;
   const sF32 = new Float32Array(buf, ps, len);
   const tF32 = new Float32Array(buf, pt, len);

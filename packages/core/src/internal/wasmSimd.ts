@@ -7,10 +7,15 @@
 /** Bytes per WebAssembly memory page. */
 export const WASM_PAGE = 65536;
 
-/** A WebAssembly.Memory, as far as the kernels use it (core's TypeScript lib has no wasm types). */
+/**
+ * A WebAssembly.Memory, as far as the kernels use it (core's TypeScript lib has no wasm types).
+ * No `grow`: growing a memory detaches its old ArrayBuffer, and after any detach V8 checks every
+ * typed-array access in the process (the JavaScript loops of every kernel then run up to ~46%
+ * slower for the rest of the process); a kernel that needs more memory gets a new instance
+ * (see {@link simdKernelWith}).
+ */
 export interface WasmMemory {
   readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
 }
 
 /** The part of the WebAssembly API used here. */
@@ -26,6 +31,9 @@ export interface SimdInstance {
   memory: WasmMemory;
 }
 
+/** Compiled modules by their base64 bytes (a kernel re-instantiated for more memory reuses it). */
+const compiled = new Map<string, object>();
+
 /**
  * Compiles `base64` (a module importing `env.memory`) and instantiates it with a memory of at
  * least `bytes` bytes (one page at least); null where WebAssembly or its SIMD is missing.
@@ -35,13 +43,36 @@ export function instantiateSimd(base64: string, bytes: number): SimdInstance | n
   const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly;
   if (wasm === undefined) return null;
   try {
-    const code = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
-    const module = new wasm.Module(code); // throws without SIMD: the module does not validate
+    let module = compiled.get(base64);
+    if (module === undefined) {
+      const code = Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+      module = new wasm.Module(code); // throws without SIMD: the module does not validate
+      compiled.set(base64, module);
+    }
     const memory = new wasm.Memory({ initial: Math.max(1, Math.ceil(bytes / WASM_PAGE)) });
     return { exports: new wasm.Instance(module, { env: { memory } }).exports, memory };
   } catch {
     return null;
   }
+}
+
+/**
+ * `current` if its memory holds at least `bytes`; otherwise a kernel built by `build` on a new
+ * instance of `base64` whose memory is `bytes` rounded up to a power of two pages (so a kernel is
+ * rebuilt at most a few times as inputs widen), or null where WebAssembly SIMD is missing
+ * (`current` null: it was missing before). Never `memory.grow()`: see {@link WasmMemory}.
+ */
+export function simdKernelWith<K extends { memory: WasmMemory }>(
+  current: K | null | undefined,
+  base64: string,
+  bytes: number,
+  build: (instance: SimdInstance) => K,
+): K | null {
+  if (current === null) return null;
+  if (current !== undefined && current.memory.buffer.byteLength >= bytes) return current;
+  const pages = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(bytes / WASM_PAGE))));
+  const instance = instantiateSimd(base64, pages * WASM_PAGE);
+  return instance === null ? null : build(instance);
 }
 
 /**
