@@ -36,7 +36,7 @@
 // Memory: one module instance, compiled on first use and kept: the constants, per call up to
 // HF_CHUNK inputs and targets (float32, copied in with one set() each) and their block sums.
 import { HF_SIMD_WASM } from './hfSimdBytes.js';
-import { instantiateSimd } from './wasmSimd.js';
+import { instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const HF_SIMD_MIN = 4096;
@@ -118,11 +118,8 @@ export function hfSumSimd(
   const hd = 0.5 * d;
   const k = smooth ? 0.5 / beta : 0.5;
   consts.set([d, d, hd, hd, k, k]);
-  const run = smooth ? kern.smooth : kern.huber;
-  let s = 0;
-  let c = 0;
-  for (let i0 = 0; i0 < n; i0 += HF_CHUNK) {
-    const i1 = Math.min(n, i0 + HF_CHUNK);
+  const kernel = smooth ? kern.smooth : kern.huber;
+  const run = (i0: number, i1: number): number => {
     const len = i1 - i0;
     xs.set(x.subarray(i0, i1));
     ys.set(y.subarray(i0, i1));
@@ -131,18 +128,8 @@ export function hfSumSimd(
       xs[j] = 0;
       ys[j] = 0;
     }
-    run(X, Y, (len + 3) >> 2, OUT);
-    const blocks = Math.ceil(len / HF_BLOCK);
-    for (let b = 0; b < blocks; b++) {
-      let v = res[b];
-      if (!Number.isFinite(v)) {
-        const e0 = i0 + b * HF_BLOCK;
-        v = exact(e0, Math.min(i1, e0 + HF_BLOCK));
-      }
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
-  }
-  return Number.isFinite(s) ? s + c : s;
+    kernel(X, Y, (len + 3) >> 2, OUT);
+    return len;
+  };
+  return sumChunkedBlocks(n, HF_CHUNK, HF_BLOCK, res, run, exact);
 }

@@ -23,7 +23,7 @@
 // and labels (float32, copied in with one set() each: 32 KiB each, which stay in L2) and their
 // block sums.
 import { MB_SIMD_WASM } from './mbSimdBytes.js';
-import { instantiateSimd } from './wasmSimd.js';
+import { instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript. */
 export const MB_SIMD_MIN = 4096;
@@ -89,33 +89,12 @@ export function hingeSumSimd(
   const kern = mbKernel();
   if (kern === null) return null;
   const { hinge, xs, ys, res } = kern;
-  let s = 0;
-  let c = 0;
-  for (let i0 = 0; i0 < n; i0 += MB_CHUNK) {
-    const i1 = Math.min(n, i0 + MB_CHUNK);
-    const len = i1 - i0;
+  const run = (i0: number, i1: number): number => {
     xs.set(x.subarray(i0, i1));
     ys.set(y.subarray(i0, i1));
-    const quads = Math.floor(len / GROUP);
+    const quads = Math.floor((i1 - i0) / GROUP);
     hinge(X, Y, quads, OUT, margin);
-    const done = quads * GROUP;
-    const blocks = Math.ceil(done / MB_BLOCK);
-    for (let b = 0; b < blocks; b++) {
-      let v = res[b];
-      if (!Number.isFinite(v)) {
-        const e0 = i0 + b * MB_BLOCK;
-        v = exact(e0, Math.min(i0 + done, e0 + MB_BLOCK));
-      }
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
-    if (done < len) {
-      const v = exact(i0 + done, i1);
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return quads * GROUP;
+  };
+  return sumChunkedBlocks(n, MB_CHUNK, MB_BLOCK, res, run, exact);
 }

@@ -36,7 +36,7 @@
 // 4097 points, 256 KiB), then per call up to SM_CHUNK scores and labels (float32, copied in with
 // one set() each) and their block sums.
 import { SM_SIMD_WASM } from './smSimdBytes.js';
-import { instantiateSimd } from './wasmSimd.js';
+import { instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the table's first build costs ~3 ms). */
 export const SM_SIMD_MIN = 4096;
@@ -132,33 +132,12 @@ export function softMarginSumSimd(
   const kern = smKernel();
   if (kern === null) return null;
   const { sums, xs, ys, res } = kern;
-  let s = 0;
-  let c = 0;
-  for (let i0 = 0; i0 < n; i0 += SM_CHUNK) {
-    const i1 = Math.min(n, i0 + SM_CHUNK);
-    const len = i1 - i0;
+  const run = (i0: number, i1: number): number => {
     xs.set(x.subarray(i0, i1));
     ys.set(y.subarray(i0, i1));
-    const groups = Math.floor(len / GROUP);
+    const groups = Math.floor((i1 - i0) / GROUP);
     sums(X, Y, groups, OUT);
-    const done = groups * GROUP;
-    const blocks = Math.ceil(done / SM_BLOCK);
-    for (let b = 0; b < blocks; b++) {
-      let v = res[b];
-      if (!Number.isFinite(v)) {
-        const e0 = i0 + b * SM_BLOCK;
-        v = exact(e0, Math.min(i0 + done, e0 + SM_BLOCK));
-      }
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
-    if (done < len) {
-      const v = exact(i0 + done, i1);
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
-  }
-  return Number.isFinite(s) ? s + c : s;
+    return groups * GROUP;
+  };
+  return sumChunkedBlocks(n, SM_CHUNK, SM_BLOCK, res, run, exact);
 }

@@ -76,6 +76,41 @@ export function simdKernelWith<K extends { memory: WasmMemory }>(
 }
 
 /**
+ * The chunk loop of the block-sum kernels (hinge, softMargin, the Huber and smooth-L1 forwards):
+ * for each chunk [i0, i1) of at most `chunk` of the n elements, `run(i0, i1)` copies it into the
+ * module's memory and runs the kernel, which writes one sum per `block` elements into `sums` and
+ * returns how many of the chunk's elements it covered (whole groups). The block sums are added in
+ * order with Neumaier's compensation; a block sum that is not finite is replaced by
+ * `exact(e0, e1)` over that block, and the elements past the covered ones by `exact` too.
+ */
+export function sumChunkedBlocks(
+  n: number,
+  chunk: number,
+  block: number,
+  sums: Float64Array,
+  run: (i0: number, i1: number) => number,
+  exact: (i0: number, i1: number) => number,
+): number {
+  let s = 0;
+  let c = 0;
+  const add = (v: number): void => {
+    const t = s + v;
+    c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
+    s = t;
+  };
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const i1 = Math.min(n, i0 + chunk);
+    const done = i0 + run(i0, i1);
+    for (let e0 = i0; e0 < done; e0 += block) {
+      const v = sums[(e0 - i0) / block];
+      add(Number.isFinite(v) ? v : exact(e0, Math.min(done, e0 + block)));
+    }
+    if (done < i1) add(exact(done, i1));
+  }
+  return Number.isFinite(s) ? s + c : s;
+}
+
+/**
  * T[i] = 2^(i/n) for i < n, from the exponentiation operator (< 1 ulp; i = 0 exact): the table
  * of the kernels' exp (2^(k/256) for lseSimd, sfSimd and bwSimd; see lseRows.ts for the bound).
  */
