@@ -25,10 +25,18 @@ export function thinMinMax(
   let hi = -1;
   let bad = -1;
   const flush = () => {
-    // the bucket's kept points in index order (at most three)
-    const picks = [lo, hi, bad].filter((i, k, a) => i > 0 && i < n - 1 && a.indexOf(i) === k);
-    picks.sort((a, b) => a - b);
-    for (const i of picks) kept.push(i);
+    // the bucket's kept points (at most three, −1 for none) in index order, each once, without
+    // allocating: a three-element sorting network, then skip −1 and repeats
+    let p = Math.min(lo, hi);
+    let q = Math.max(lo, hi);
+    const r = Math.max(q, bad);
+    q = Math.min(q, bad);
+    const t = Math.max(p, q);
+    p = Math.min(p, q);
+    q = t;
+    if (p > 0) kept.push(p);
+    if (q > 0 && q !== p) kept.push(q);
+    if (r > 0 && r !== q) kept.push(r);
   };
   for (let i = 1; i < n - 1; i++) {
     // width 0 (every step equal) or a non-finite range: one bucket
