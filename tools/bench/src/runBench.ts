@@ -28,6 +28,12 @@ export interface Result {
    * insensitive to other load on the machine; for pytorch-2t it sums both threads.
    */
   cpu_ms?: Partial<Record<'losskit' | PeerName, number>>;
+  /**
+   * Fastest and slowest repetition (wall ms) of losskit and of each peer: the targets check says
+   * whether a ratio clears its threshold even when one side's slowest repetition meets the
+   * other's fastest.
+   */
+  range_ms?: Partial<Record<'losskit' | PeerName, [number, number]>>;
   /** Spread and repetitions of each peer. */
   peer_spread: Partial<Record<PeerName, number>>;
   peer_reps: Partial<Record<PeerName, number>>;
@@ -123,6 +129,11 @@ function runTfjs(
   }
 }
 
+/** [fastest, slowest] repetition of a timing, ms. */
+function rangeOf(t: Timing): [number, number] {
+  return [Math.min(...t.times), Math.max(...t.times)];
+}
+
 function fmtTiming(t: Timing): string {
   return `${t.median.toFixed(2)} ms ±${(50 * t.spread).toFixed(0)}% (${t.times.length} reps)`;
 }
@@ -187,12 +198,14 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         peer_reps: {},
         check: { losskit: ran.check },
         cpu_ms: { losskit: lk.cpuMedian },
+        range_ms: { losskit: rangeOf(lk) },
       };
       if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
       const record = (peer: PeerName, t: Timing) => {
         r.peers[peer] = t.median;
         r.peer_spread[peer] = t.spread;
         r.peer_reps[peer] = t.times.length;
+        r.range_ms = { ...r.range_ms, [peer]: rangeOf(t) };
         if (t.cpuMedian !== undefined) r.cpu_ms = { ...r.cpu_ms, [peer]: t.cpuMedian };
         o.log(`${w.name}: ${peer} ${fmtTiming(t)}`);
       };

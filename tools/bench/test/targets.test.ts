@@ -114,4 +114,47 @@ describe('checkTargets', () => {
       ].join('\n'),
     );
   });
+
+  it('says which verdicts hold for every pairing of repetitions and which sit in the noise', () => {
+    const timed = (
+      name: string,
+      own: [number, number],
+      torch: [number, number],
+      ranges: { own: [number, number]; torch: [number, number] },
+    ) => ({
+      ...vsTorch(name, own, torch),
+      range_ms: { losskit: ranges.own, 'pytorch-1t': ranges.torch },
+    });
+    const r = report([
+      // median 1.2×, worst pairing 11/10.5 = 1.05×: clear
+      timed('clear', [10, 10], [12, 12], { own: [9.5, 10.5], torch: [11, 13] }),
+      // median 1.05×, worst pairing 9.8/10.6 < 1: met in the noise
+      timed('noisy', [10, 10], [10.5, 10.5], { own: [9.9, 10.6], torch: [9.8, 11] }),
+      // median 0.9×, best pairing 10.2/9.5 > 1: missed in the noise
+      timed('close', [10, 10], [9, 9], { own: [9.5, 10.4], torch: [8.5, 10.2] }),
+      // median 0.5×, best pairing 6/9 < 1: clearly missed
+      timed('slow', [10, 10], [5, 5], { own: [9, 11], torch: [4, 6] }),
+      vsTorch('untimed', [10, 10], [12, 12]), // no repetitions recorded: no verdict on noise
+    ]);
+    const clear = Object.fromEntries(
+      checkTargets(r)
+        .filter((c) => c.target === '≥ 1.0× PyTorch-1t')
+        .map((c) => [c.workload, c.clear]),
+    );
+    expect(clear).toEqual({
+      clear: true,
+      noisy: false,
+      close: false,
+      slow: true,
+      untimed: undefined,
+    });
+    expect(formatTargets(checkTargets(r))).toBe(
+      [
+        '- ≥ 1.0× PyTorch-1t: met by 3 of 5',
+        "  - not met: close: 0.90× CPU (9.00 vs 10.0 ms), 0.90× wall (0.82–1.07× over the repetitions) — within the repetitions' spread",
+        '  - not met: slow: 0.50× CPU (5.00 vs 10.0 ms), 0.50× wall (0.36–0.67× over the repetitions)',
+        "  - met, within the repetitions' spread: noisy: 1.05× CPU (10.5 vs 10.0 ms), 1.05× wall (0.92–1.11× over the repetitions)",
+      ].join('\n'),
+    );
+  });
 });
