@@ -31,6 +31,21 @@ function openStream(batches: ReturnType<typeof idBatch>[]): Uint8Array {
 }
 
 describe('followArrowIPC', () => {
+  it('rejects a pollMs or chunkSize that is not a positive integer, naming the option', () => {
+    const bad: [string, Record<string, unknown>][] = [
+      ['pollMs', { pollMs: 0 }],
+      ['pollMs', { pollMs: -5 }],
+      ['pollMs', { pollMs: Number.POSITIVE_INFINITY }],
+      ['chunkSize', { chunkSize: 0 }],
+      ['chunkSize', { chunkSize: 0.5 }],
+    ];
+    for (const [arg, options] of bad) {
+      expect(() => followArrowIPC(join(dir, 'never.arrows'), options)).toThrow(
+        expect.objectContaining({ name: 'LossOptionError', fn: 'followArrowIPC', arg }),
+      );
+    }
+  });
+
   it('counts every row exactly once while another process appends in odd-sized pieces', async () => {
     const p = join(dir, 'train.arrows'); // does not exist yet: the follower waits for it
     const batches = 40;

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
+import { ipcCount } from './ipcCount.js';
 import { checkSchema, guardStream, toIpcError } from './ipcGuard.js';
 
 /** Why `followArrowIPC` started over. */
@@ -44,8 +45,8 @@ export function followArrowIPC(
   path: string,
   options: FollowArrowIpcOptions = {},
 ): Observable<RecordBatch> {
-  const pollMs = options.pollMs ?? 100;
-  const chunkSize = options.chunkSize ?? 1 << 20;
+  const pollMs = ipcCount('followArrowIPC', 'pollMs', options.pollMs, 100, 3_600_000);
+  const chunkSize = ipcCount('followArrowIPC', 'chunkSize', options.chunkSize, 1 << 20, 1 << 30);
   return new Observable<RecordBatch>((subscriber) => {
     const abort = new AbortController();
     const signal = abort.signal;

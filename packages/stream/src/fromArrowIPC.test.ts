@@ -69,6 +69,47 @@ describe('fromArrowIPC', () => {
     expect(await settledFdsTo(p)).toBe(0);
   });
 
+  it('reads a stream file in reads no larger than the file (one by default), or of chunkSize', async () => {
+    const bytes = streamBytes([ceBatch(3000, 10, 5), ...batches]);
+    const p = file('sized.arrows', bytes);
+    /** The lengths of the reads fromArrowIPC makes through a real handle (the 6-byte magic probe aside). */
+    const readsOf = async (options: { chunkSize?: number }) => {
+      const fh = await open(p, 'r');
+      const lengths: number[] = [];
+      const read = fh.read.bind(fh) as (b: Uint8Array, o: number, l: number, p: number) => unknown;
+      Object.assign(fh, {
+        read: (b: Uint8Array, o: number, l: number, at: number) => {
+          if (l !== 6) lengths.push(l);
+          return read(b, o, l, at);
+        },
+      });
+      try {
+        const last = await lastValueFrom(fromArrowIPC(fh, options).pipe(runningLoss(CE)));
+        expect(last.rows).toBe(3201);
+      } finally {
+        await fh.close();
+      }
+      return lengths;
+    };
+    // the whole file in one read of its size (not a 16 MiB buffer); Arrow stops at the
+    // end-of-stream marker, so nothing more is read
+    expect(await readsOf({})).toEqual([bytes.length]);
+    const small = await readsOf({ chunkSize: 4096 });
+    expect(small).toEqual(new Array(Math.ceil(bytes.length / 4096)).fill(4096));
+  });
+
+  it('rejects a chunkSize that is not a positive integer, naming the function and the option', () => {
+    for (const chunkSize of [0, -1, 1.5, Number.NaN, 2 ** 31, '64' as unknown as number]) {
+      expect(() => fromArrowIPC('unused.arrows', { chunkSize })).toThrow(
+        expect.objectContaining({
+          name: 'LossOptionError',
+          fn: 'fromArrowIPC',
+          arg: 'chunkSize',
+        }),
+      );
+    }
+  });
+
   it('reads the IPC file format from a Readable and an AsyncIterable (read whole, then by its footer)', async () => {
     const bytes = fileBytes(batches);
     const p = file('file-stream.arrow', bytes);

@@ -3,6 +3,7 @@ import { open } from 'node:fs/promises';
 import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
 import { ArrowIpcError } from './errors.js';
+import { ipcCount } from './ipcCount.js';
 import { checkSchema, guardStream, toIpcError, vetFooter, vetMessage } from './ipcGuard.js';
 
 /** Where Arrow IPC bytes come from. */
@@ -13,7 +14,11 @@ export type ArrowIpcSource =
   | AsyncIterable<Uint8Array>;
 
 export interface FromArrowIpcOptions {
-  /** Bytes read from a path or file handle per pull (default 1 MiB). */
+  /**
+   * At most this many bytes are read from a path or file handle per pull (default 16 MiB; a
+   * smaller file is read in one). Arrow's record batches are views of these reads, so a batch
+   * kept alive keeps its read's buffer; a message that spans two reads is copied whole.
+   */
   chunkSize?: number;
 }
 
@@ -29,19 +34,29 @@ function isFileHandle(x: unknown): x is FileHandle {
   );
 }
 
-/** Reads a file handle from `start` in chunks; one read per pull. */
+/** The smallest read once the bytes the file had at the start are read (it may have grown). */
+const MIN_READ = 64 << 10;
+
+/**
+ * Reads a file handle from its first byte, one read per pull, each read up to `chunkSize` bytes
+ * but no larger than what the file holds past the position (as it measured when reading began;
+ * past that, MIN_READ until a read returns nothing): a buffer per read, since the record batches
+ * Arrow builds are views of it, so a small file never costs a full chunk.
+ */
 async function* readChunks(
   fh: FileHandle,
   chunkSize: number,
   stopped: () => boolean,
 ): AsyncGenerator<Uint8Array> {
+  const size = (await fh.stat()).size;
   let pos = 0;
   while (!stopped()) {
-    const buf = new Uint8Array(chunkSize);
-    const { bytesRead } = await fh.read(buf, 0, chunkSize, pos);
+    const want = Math.min(chunkSize, Math.max(size - pos, MIN_READ));
+    const buf = new Uint8Array(want);
+    const { bytesRead } = await fh.read(buf, 0, want, pos);
     if (bytesRead === 0) return;
     pos += bytesRead;
-    yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+    yield bytesRead === want ? buf : buf.subarray(0, bytesRead);
   }
 }
 
@@ -183,7 +198,7 @@ export function fromArrowIPC(
   source: ArrowIpcSource,
   options: FromArrowIpcOptions = {},
 ): Observable<RecordBatch> {
-  const chunkSize = options.chunkSize ?? 1 << 20;
+  const chunkSize = ipcCount('fromArrowIPC', 'chunkSize', options.chunkSize, 16 << 20, 1 << 30);
   const label =
     typeof source === 'string' ? source : isFileHandle(source) ? 'file handle' : 'stream';
   return new Observable<RecordBatch>((subscriber) => {
