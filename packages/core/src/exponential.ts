@@ -1,5 +1,6 @@
 import { optionsArg } from './internal/args.js';
 import { expTable } from './internal/expTable.js';
+import { EX_SIMD_MIN, exGradSimd, exSumSimd } from './internal/exSimd.js';
 import { gradOutputArg, notSignError, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { exactRangeSum } from './internal/sum.js';
@@ -38,12 +39,15 @@ export function exponential<R extends Reduction = 'mean'>(
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const { x, y, n, rows } = readPair(fn, input, target);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
-  const sum =
-    x instanceof Float32Array && y instanceof Float32Array
-      ? sumF32(x, y, n, out)
-      : x instanceof Float64Array && y instanceof Float64Array
-        ? sumF64(x, y, n, out)
-        : sumAny(x, y, n, out);
+  let sum: number | null = null;
+  if (x instanceof Float32Array && y instanceof Float32Array) {
+    // The WebAssembly SIMD sum (exSimd.ts: ≤ 264u·S); the blocks it hands back (a label other
+    // than ±1, |f| > 700, ±∞, NaN) take this file's loop, as does 'none'.
+    if (out === null && n >= EX_SIMD_MIN)
+      sum = exSumSimd(x, y, n, (a, b) => sumF32(x, y, a, b, null));
+    if (sum === null) sum = sumF32(x, y, 0, n, out);
+  } else if (x instanceof Float64Array && y instanceof Float64Array) sum = sumF64(x, y, 0, n, out);
+  else sum = sumAny(x, y, 0, n, out);
   return finish(reduction, out, sum, n, rows, n, 0);
 }
 
@@ -69,34 +73,57 @@ export function exponentialGrad(
       gx[i] = -t * (scale * per[i]) * expTable(-t * x[i]);
     }
   } else {
-    // The fast loops stop at a label other than ±1 (NaN propagates, anything else is an error)
-    // or an exponent outside [−32, 32] (or NaN), and return its index; -1 when done.
-    const f32 = x instanceof Float32Array && y instanceof Float32Array;
-    const f64 = x instanceof Float64Array && y instanceof Float64Array;
-    let stops = 0;
-    for (let i = 0; i < n; i++) {
-      i = f32
-        ? gradF32(x, y as Float32Array, i, n, scale, gx)
-        : f64
-          ? gradF64(x as Float64Array, y as Float64Array, i, n, scale, gx)
-          : gradAny(x, y, i, n, scale, gx);
-      if (i < 0) break;
-      const t = y[i];
-      if (t * t !== 1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
-      gx[i] = -t * scale * expTable(-t * x[i]);
-      if (++stops === 64) {
-        // Such elements are common in this input: finish with the direct formula (a return to
-        // this loop per element would cost more).
-        for (let j = i + 1; j < n; j++) {
-          const tj = y[j];
-          if (tj * tj !== 1 && !Number.isNaN(tj)) throw notSignError(fn, j, tj);
-          gx[j] = -tj * scale * expTable(-tj * x[j]);
-        }
-        break;
-      }
-    }
+    // Float32 inputs take the WebAssembly SIMD kernel (exSimd.ts: ≤ 4.4u); the chunks it hands
+    // back (a label other than ±1, |f| > 700, ±∞, NaN), and every other input, the loops below.
+    const simd =
+      n >= EX_SIMD_MIN &&
+      x instanceof Float32Array &&
+      y instanceof Float32Array &&
+      exGradSimd(x, y, n, scale, gx, (a, b) => fastGrad(x, y, a, b, scale, gx));
+    if (!simd) fastGrad(x, y, 0, n, scale, gx);
   }
   return { input: gx };
+}
+
+/**
+ * gx[i] = −y[i]·k·e^(−y[i]·x[i]) for i0 ≤ i < i1 (no per-element gradOutput) by the fast loops
+ * below; a label other than ±1 throws at its index.
+ */
+function fastGrad(
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  i0: number,
+  i1: number,
+  scale: number,
+  gx: Float64Array,
+): void {
+  const fn = 'exponentialGrad';
+  // The fast loops stop at a label other than ±1 (NaN propagates, anything else is an error)
+  // or an exponent outside [−32, 32] (or NaN), and return its index; -1 when done.
+  const f32 = x instanceof Float32Array && y instanceof Float32Array;
+  const f64 = x instanceof Float64Array && y instanceof Float64Array;
+  let stops = 0;
+  for (let i = i0; i < i1; i++) {
+    i = f32
+      ? gradF32(x, y as Float32Array, i, i1, scale, gx)
+      : f64
+        ? gradF64(x as Float64Array, y as Float64Array, i, i1, scale, gx)
+        : gradAny(x, y, i, i1, scale, gx);
+    if (i < 0) break;
+    const t = y[i];
+    if (t * t !== 1 && !Number.isNaN(t)) throw notSignError(fn, i, t);
+    gx[i] = -t * scale * expTable(-t * x[i]);
+    if (++stops === 64) {
+      // Such elements are common in this input: finish with the direct formula (a return to
+      // this loop per element would cost more).
+      for (let j = i + 1; j < i1; j++) {
+        const tj = y[j];
+        if (tj * tj !== 1 && !Number.isNaN(tj)) throw notSignError(fn, j, tj);
+        gx[j] = -tj * scale * expTable(-tj * x[j]);
+      }
+      break;
+    }
+  }
 }
 
 // The gradient's hot loops, one copy per array type as the sums below (keep them identical),
@@ -192,12 +219,20 @@ for (let j = 0; j <= 2048; j++) E[j] = Math.exp((j - 1024) / 32);
 // A block whose sum is not finite (an ∞ or NaN term, a label other than ±1, for which `term` gives
 // NaN so that `exactBlock` throws at its index) is recomputed by `exactBlock`, the reference loop,
 // which also rewrites its 'none' outputs.
+// The loops sum the blocks from i0 on: the WebAssembly path (exSimd.ts, same blocks) hands them
+// the single blocks it does not sum itself.
 const BLOCK = 1024;
 
-function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array | null): number {
+function sumF32(
+  x: Float32Array,
+  y: Float32Array,
+  i0: number,
+  n: number,
+  out: Float64Array | null,
+): number {
   let s = 0;
   let c = 0;
-  for (let b = 0; b < n; b += BLOCK) {
+  for (let b = i0; b < n; b += BLOCK) {
     const e = Math.min(n, b + BLOCK);
     let v0 = 0;
     let v1 = 0;
@@ -226,10 +261,16 @@ function sumF32(x: Float32Array, y: Float32Array, n: number, out: Float64Array |
   return Number.isFinite(s) ? s + c : s;
 }
 
-function sumF64(x: Float64Array, y: Float64Array, n: number, out: Float64Array | null): number {
+function sumF64(
+  x: Float64Array,
+  y: Float64Array,
+  i0: number,
+  n: number,
+  out: Float64Array | null,
+): number {
   let s = 0;
   let c = 0;
-  for (let b = 0; b < n; b += BLOCK) {
+  for (let b = i0; b < n; b += BLOCK) {
     const e = Math.min(n, b + BLOCK);
     let v0 = 0;
     let v1 = 0;
@@ -261,12 +302,13 @@ function sumF64(x: Float64Array, y: Float64Array, n: number, out: Float64Array |
 function sumAny(
   x: ArrayLike<number>,
   y: ArrayLike<number>,
+  i0: number,
   n: number,
   out: Float64Array | null,
 ): number {
   let s = 0;
   let c = 0;
-  for (let b = 0; b < n; b += BLOCK) {
+  for (let b = i0; b < n; b += BLOCK) {
     const e = Math.min(n, b + BLOCK);
     let v0 = 0;
     let v1 = 0;

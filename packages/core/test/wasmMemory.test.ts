@@ -44,4 +44,23 @@ describe('WebAssembly kernels', () => {
     }
     expect(grows).toBe(0);
   });
+
+  it('never grow their memory in the element-wise kernels (exponential, poissonNll), any length', () => {
+    for (const n of [5000, 16_385, 140_001]) {
+      const input = Float32Array.from({ length: n }, (_, i) => Math.sin(i) * 3);
+      const signs = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1));
+      const counts = Float32Array.from({ length: n }, (_, i) => i % 5);
+      for (const [name, target] of [
+        ['exponential', signs],
+        ['poissonNll', counts],
+      ] as const) {
+        const info = kernels[name];
+        const args = { input: { data: input, shape: [n] }, target: { data: target, shape: [n] } };
+        for (const reduction of ['mean', 'sum'] as const)
+          expect(Number.isFinite(info.compute(args, { reduction }).value as number)).toBe(true);
+        info.gradient?.(args, {});
+      }
+    }
+    expect(grows).toBe(0);
+  });
 });
