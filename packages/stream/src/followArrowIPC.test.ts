@@ -46,6 +46,19 @@ describe('followArrowIPC', () => {
     }
   });
 
+  it('hands Arrow buffers of the bytes read, so a small batch kept does not keep a whole chunk', async () => {
+    const p = join(dir, 'small.arrows');
+    const bytes = streamBytes([idBatch(0, 10), idBatch(10, 5)]); // with the end-of-stream marker
+    writeFileSync(p, bytes);
+    const kept = await lastValueFrom(followArrowIPC(p, { pollMs: 3 }).pipe(toArray()));
+    expect(kept.map((b) => b.numRows)).toEqual([10, 5]);
+    for (const b of kept) {
+      const values = b.getChild('id')?.data[0].values as Float32Array;
+      // the default chunk is 1 MiB; the buffer behind the batch is the file's bytes only
+      expect(values.buffer.byteLength).toBeLessThanOrEqual(bytes.length);
+    }
+  });
+
   it('counts every row exactly once while another process appends in odd-sized pieces', async () => {
     const p = join(dir, 'train.arrows'); // does not exist yet: the follower waits for it
     const batches = 40;

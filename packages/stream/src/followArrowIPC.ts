@@ -93,13 +93,22 @@ export function followArrowIPC(
         }
         async function* tail(): AsyncGenerator<Uint8Array, void, unknown> {
           let pos = 0;
+          // One scratch buffer for the polls: Arrow's batches are views of the bytes yielded, so
+          // a full read hands the scratch over (and takes a new one), a partial read (a writer's
+          // few KB) hands over a copy of its own size. A batch kept alive then keeps only its
+          // bytes, and a poll that finds nothing allocates nothing.
+          let scratch = new Uint8Array(chunkSize);
           for (;;) {
             if (stopped()) return;
-            const buf = new Uint8Array(chunkSize);
-            const { bytesRead } = await fh.read(buf, 0, chunkSize, pos);
+            const { bytesRead } = await fh.read(scratch, 0, chunkSize, pos);
             if (bytesRead > 0) {
               pos += bytesRead;
-              yield bytesRead === chunkSize ? buf : buf.subarray(0, bytesRead);
+              let got: Uint8Array;
+              if (bytesRead === chunkSize) {
+                got = scratch;
+                scratch = new Uint8Array(chunkSize);
+              } else got = scratch.slice(0, bytesRead);
+              yield got;
               continue;
             }
             // Drained: is the path still this file, at least as long as what we read?
