@@ -1,7 +1,7 @@
 // The loader every WebAssembly SIMD kernel of core shares (lseRows, sfSimd, bwSigmoid, smSimd,
-// blSimd, mbSums, hgClamp, hfSums): the module's bytes ship as base64 (compiled from its .wat by
-// wabt, see CONTRIBUTING), are compiled on first use and instantiated with a fresh memory imported
-// as `env.memory`. Where WebAssembly is missing, or lacks SIMD (the module then does not
+// blSimd, mbSums, hgClamp, hfSums, exSimd): the module's bytes ship as base64 (compiled from its
+// .wat by wabt, see CONTRIBUTING), are compiled on first use and instantiated with a fresh memory
+// imported as `env.memory`. Where WebAssembly is missing, or lacks SIMD (the module then does not
 // validate), the loader gives null and the caller runs its JavaScript loop.
 
 /** Bytes per WebAssembly memory page. */
@@ -112,7 +112,8 @@ export function sumChunkedBlocks(
 
 /**
  * T[i] = 2^(i/n) for i < n, from the exponentiation operator (< 1 ulp; i = 0 exact): the table
- * of the kernels' exp (2^(k/256) for lseSimd, sfSimd and bwSimd; see lseRows.ts for the bound).
+ * of the kernels' exp (2^(k/256) for lseSimd, sfSimd, bwSimd and exSimd; see lseRows.ts and
+ * exSimd.ts for the bounds).
  */
 export function fillExp2Table(table: Float64Array): void {
   const n = table.length;
