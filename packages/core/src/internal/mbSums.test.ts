@@ -113,6 +113,9 @@ describe('mbSums (WebAssembly SIMD sum of the hinge loss)', () => {
       [2 * MB_CHUNK + 5, 'y', 0],
       [2 * MB_CHUNK + 6, 'y', 2],
       [2 * MB_CHUNK + 7, 'y', -0.5],
+      [2 * MB_CHUNK + 1032, 'y', -0], // the label test reads bits: −0 is not ±1
+      [2 * MB_CHUNK + 2061, 'y', Math.fround(1 + 2 ** -23)], // one float32 ulp above 1
+      [2 * MB_CHUNK + 3082, 'y', -Math.fround(1 - 2 ** -24)], // one below −1's magnitude
       [3 * MB_CHUNK + 1023, 'y', Number.POSITIVE_INFINITY],
       [3 * MB_CHUNK + 1024, 'x', Number.NaN], // in the tail: exact anyway
     ];

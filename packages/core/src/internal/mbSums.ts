@@ -2,7 +2,10 @@
 // The JavaScript loop of hinge.ts takes ~1.7 ns an element (float32 → float64 conversions, the
 // label test and the scalar adds: instruction-bound, not memory-bound); the kernel does four
 // elements a step in two float64 lanes, plus the copies of x and y into the module's memory
-// (~0.57 ns an element of the ~1.04): 17.4 → 10.4 ms on 10M elements (timing script).
+// (~0.57 ns an element of the ~1.04): 17.4 → 10.4 ms on 10M elements (timing script). The
+// kernel flips x's sign by the label's sign bit in float32 rather than multiplying in float64,
+// and tests four labels' bits at once: ~20 instead of ~26 instructions a step, the same bits
+// out; in a clean process (CPU-time medians of 21, 10M elements) 11.8–12.7 → 11.4 ms.
 //
 // Per element (u = 2⁻⁵³): z = m − y·x rounds once (y·x is exact in float64), the same z as
 // hinge.ts's loop, and pmax(z, 0) = max(0, z) exactly: the same terms as the JavaScript loop.
