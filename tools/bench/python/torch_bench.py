@@ -136,6 +136,7 @@ def run(req):
     fn = LOSSES[name[:-4] if grad else name]
     reps = int(req["reps"])
     budget_ns = float(req.get("maxSeconds", 30)) * 1e9
+    min_ns = float(req.get("minMs", 0)) * 1e6
     times = []
     cpu = []  # process CPU time of every call (all threads), ns
     value = None
@@ -168,7 +169,16 @@ def run(req):
             times.append(first)
         else:
             cpu.clear()
-        while len(times) < reps and (spent < budget_ns or len(times) == 0):
+        # measure.ts's wantsMore: reps, then on until min_ns is timed (at most 5 × reps), within
+        # the budget (at least one)
+        def more():
+            if not times:
+                return True
+            if spent >= budget_ns:
+                return False
+            return len(times) < reps or (sum(times) < min_ns and len(times) < 5 * reps)
+
+        while more():
             dt, value = once()
             times.append(dt)
             spent += dt

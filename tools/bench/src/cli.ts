@@ -7,7 +7,8 @@ import { formatCpuTable, formatTable } from './table.js';
 import { checkTargets, formatTargets } from './targets.js';
 
 const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json FILE]
-                  [--python PATH] [--budget SECONDS] [--peers LIST] [--install-peers]
+                  [--python PATH] [--budget SECONDS] [--min-time MS] [--peers LIST]
+                  [--install-peers]
 
   --quick          small sizes (a CI-speed smoke run)
   --reps N         timed repetitions per peer and workload (default 5)
@@ -15,6 +16,8 @@ const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json
   --json FILE      also write {"results": [{workload, losskit_ms, peers}]} to FILE
   --python PATH    the Python with torch for the PyTorch peer (default /usr/bin/python3)
   --budget S       stop repeating a peer on a workload after S seconds (default 30)
+  --min-time MS    past --reps, a peer repeats a fast workload until MS ms are timed, at most
+                   5 × reps in all (default 250; 0: exactly --reps)
   --peers LIST     only these peers, comma-separated (default all: ${PEERS.join(',')})
   --install-peers  when \`import torch\` fails and we are root: apt-get install python3-torch`;
 
@@ -41,8 +44,13 @@ async function main(): Promise<number> {
   }
   const reps = Number(v.reps ?? 5);
   const budget = Number(v.budget ?? 30);
+  const minTime = Number(v['min-time'] ?? 250);
   if (!Number.isInteger(reps) || reps < 1) {
     process.stderr.write(`--reps must be a positive integer, got ${v.reps}\n`);
+    return 2;
+  }
+  if (!(minTime >= 0 && minTime < Number.POSITIVE_INFINITY)) {
+    process.stderr.write(`--min-time must be a number of ms ≥ 0, got ${v['min-time']}\n`);
     return 2;
   }
   if (!(budget > 0)) {
@@ -65,6 +73,7 @@ async function main(): Promise<number> {
     installPeers: v['install-peers'] ?? false,
     peers,
     budgetMs: budget * 1000,
+    minMs: minTime,
     tmpDir: '',
     log: (line) => process.stderr.write(`${line}\n`),
   });
@@ -106,6 +115,7 @@ function parse() {
       json: { type: 'string' },
       python: { type: 'string' },
       budget: { type: 'string' },
+      'min-time': { type: 'string' },
       peers: { type: 'string' },
       'install-peers': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

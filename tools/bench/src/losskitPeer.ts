@@ -15,6 +15,8 @@ export interface LosskitRequest {
   reps: number;
   budgetMs: number;
   warmups: number;
+  /** Keep timing past `reps` until this much is timed (at most 5 × reps): measure.ts's rule. */
+  minMs?: number;
 }
 
 /**

@@ -11,6 +11,23 @@ export interface Timing {
 /** A call slower than this is not repeated as a warm-up: it counts as the first repetition. */
 const SLOW_MS = 2000;
 
+/**
+ * Whether a peer times one more repetition: until `reps`, then on while the timed repetitions
+ * add up to less than `minMs` (fast calls get more samples for their median, up to 5 × reps),
+ * never past the `budgetMs` spent in all (but at least one). The losskit process
+ * (losskitChild.mjs) and the PyTorch worker (torch_bench.py) follow the same rule.
+ */
+export function wantsMore(
+  n: number,
+  timedMs: number,
+  spentMs: number,
+  o: { reps: number; minMs: number; budgetMs: number },
+): boolean {
+  if (n === 0) return true;
+  if (spentMs >= o.budgetMs) return false;
+  return n < o.reps || (timedMs < o.minMs && n < 5 * o.reps);
+}
+
 /** Median and relative spread of repetition times. */
 export function summarize(times: number[], cpu?: number[]): Timing {
   const s = [...times].sort((a, b) => a - b);
@@ -33,12 +50,20 @@ export let sink: unknown;
 
 /**
  * Times `fn`: `warmups` untimed calls (unless one is slower than 2 s, which then counts), then
- * up to `reps` timed calls, stopping early once `budgetMs` is spent (at least one timed call).
+ * timed calls as {@link wantsMore} says: `reps`, more for fast calls until `minMs` is timed,
+ * stopping early once `budgetMs` is spent (at least one timed call).
  */
-export function measure(fn: () => unknown, reps: number, budgetMs: number, warmups = 2): Timing {
+export function measure(
+  fn: () => unknown,
+  reps: number,
+  budgetMs: number,
+  warmups = 2,
+  minMs = 0,
+): Timing {
   const times: number[] = [];
   const cpu: number[] = [];
   let spent = 0;
+  let timed = 0;
   for (let w = 0; w < warmups; w++) {
     const t0 = performance.now();
     sink = fn();
@@ -49,7 +74,7 @@ export function measure(fn: () => unknown, reps: number, budgetMs: number, warmu
       break;
     }
   }
-  while (times.length < reps && (spent < budgetMs || times.length === 0)) {
+  while (wantsMore(times.length, timed, spent, { reps, minMs, budgetMs })) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     sink = fn();
@@ -57,6 +82,7 @@ export function measure(fn: () => unknown, reps: number, budgetMs: number, warmu
     cpu.push(cpuMs(process.cpuUsage(c0)));
     times.push(dt);
     spent += dt;
+    timed += dt;
   }
   return summarize(times, cpu);
 }

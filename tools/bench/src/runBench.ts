@@ -72,6 +72,11 @@ export interface BenchOptions {
   installPeers: boolean;
   /** Per peer and workload: stop repeating once this much time is spent (ms). */
   budgetMs: number;
+  /**
+   * Per peer and workload: past `reps`, keep repeating until the timed repetitions add up to
+   * this many ms (at most 5 × reps), so fast calls get more samples (measure.ts's wantsMore).
+   */
+  minMs: number;
   /** Run only these peers (default all). */
   peers?: readonly PeerName[];
   /** A scratch folder for the data files (set by runBench). */
@@ -123,7 +128,7 @@ function runTfjs(
         const r = call();
         return r.size === 1 ? r.dataSync()[0] : 0;
       });
-    return measure(once, o.reps, o.budgetMs, backend === 'wasm' ? 2 : 1);
+    return measure(once, o.reps, o.budgetMs, backend === 'wasm' ? 2 : 1, o.minMs);
   } finally {
     engine.endScope();
   }
@@ -180,6 +185,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         reps: o.reps,
         budgetMs: o.budgetMs,
         warmups: 2,
+        minMs: o.minMs,
       });
       if (typeof ran === 'string') {
         o.log(`${w.name}: unavailable (${ran})`);
@@ -234,6 +240,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
             threads,
             reps: o.reps,
             maxSeconds: o.budgetMs / 1000,
+            minMs: o.minMs,
             arrays,
             options: w.options,
             ...(w.grad ? { gradInputs: await gradInputs(w.kernel) } : {}),

@@ -17,6 +17,8 @@ export interface TorchRequest {
   threads: number;
   reps: number;
   maxSeconds: number;
+  /** Past `reps`, repeat until this many ms are timed (at most 5 × reps). */
+  minMs?: number;
   arrays: Record<string, ArrayFile>;
   options?: Record<string, unknown>;
   /** For `*Grad` workloads: the inputs to differentiate (default `["input"]`), as losskit's. */

@@ -45,6 +45,21 @@ describe('LosskitPeer', () => {
     expect(r.timing.cpuMedian).toBeGreaterThanOrEqual(0);
   });
 
+  it('keeps timing a fast call past reps until minMs is timed, at most 5 × reps', async () => {
+    const arrays = {
+      input: { ...file('m', Float32Array.of(1, 2)), shape: [2] },
+      target: { ...file('n', Float32Array.of(0, 0)), shape: [2] },
+    };
+    const req = { kernel: 'mse', grad: false, options: {}, arrays, budgetMs: 10_000, warmups: 0 };
+    const times = async (reps: number, minMs?: number) => {
+      const r = await peer.run({ ...req, reps, ...(minMs === undefined ? {} : { minMs }) });
+      if (typeof r === 'string') throw new Error(r);
+      return r.timing.times.length;
+    };
+    expect(await times(3)).toBe(3); // no minimum: exactly reps
+    expect(await times(3, 60_000)).toBe(15); // a call of microseconds never reaches 60 s: 5 × 3
+  });
+
   it('answers why a workload cannot run, and keeps serving', async () => {
     const arrays = { input: { ...file('z', Float32Array.of(1)), shape: [1] } };
     const req = { grad: false, options: {}, arrays, reps: 1, budgetMs: 100, warmups: 0 };
