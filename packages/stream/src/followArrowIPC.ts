@@ -2,8 +2,8 @@ import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
+import { countOption } from './countOption.js';
 import { ArrowIpcError } from './errors.js';
-import { ipcCount } from './ipcCount.js';
 import { checkSchema, guardStream, toIpcError } from './ipcGuard.js';
 
 /** Why `followArrowIPC` started over. */
@@ -45,8 +45,9 @@ export function followArrowIPC(
   path: string,
   options: FollowArrowIpcOptions = {},
 ): Observable<RecordBatch> {
-  const pollMs = ipcCount('followArrowIPC', 'pollMs', options.pollMs, 100, 3_600_000);
-  const chunkSize = ipcCount('followArrowIPC', 'chunkSize', options.chunkSize, 1 << 20, 1 << 30);
+  const pollMs = countOption('followArrowIPC', 'pollMs', options.pollMs, 3_600_000) ?? 100;
+  const chunkSize =
+    countOption('followArrowIPC', 'chunkSize', options.chunkSize, 1 << 30) ?? 1 << 20;
   return new Observable<RecordBatch>((subscriber) => {
     const abort = new AbortController();
     const signal = abort.signal;

@@ -2,8 +2,8 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { type RecordBatch, RecordBatchReader } from 'apache-arrow';
 import { Observable } from 'rxjs';
+import { countOption } from './countOption.js';
 import { ArrowIpcError } from './errors.js';
-import { ipcCount } from './ipcCount.js';
 import { checkSchema, guardStream, toIpcError, vetFooter, vetMessage } from './ipcGuard.js';
 
 /** Where Arrow IPC bytes come from. */
@@ -198,7 +198,8 @@ export function fromArrowIPC(
   source: ArrowIpcSource,
   options: FromArrowIpcOptions = {},
 ): Observable<RecordBatch> {
-  const chunkSize = ipcCount('fromArrowIPC', 'chunkSize', options.chunkSize, 16 << 20, 1 << 30);
+  const chunkSize =
+    countOption('fromArrowIPC', 'chunkSize', options.chunkSize, 1 << 30) ?? 16 << 20;
   const label =
     typeof source === 'string' ? source : isFileHandle(source) ? 'file handle' : 'stream';
   return new Observable<RecordBatch>((subscriber) => {

@@ -21,6 +21,7 @@ import {
   markNulls,
   readColumn,
 } from './batchColumns.js';
+import { countOption } from './countOption.js';
 import { StreamColumnError, StreamNanError } from './errors.js';
 import type { LossSpec } from './LossSpec.js';
 import {
@@ -77,18 +78,6 @@ function slicePrepared(p: Prepared, from: number, to: number, copy: boolean): Pr
       values: cut(o.values, o.values.length / Math.max(p.rows, 1) || 1),
     })),
   };
-}
-
-function checkCount(name: string, v: unknown, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
-    throw new LossOptionError(
-      FN,
-      name,
-      `option ${name} = ${String(v)} is invalid; expected a positive integer`,
-    );
-  }
-  return v;
 }
 
 function describeType(t: DataType): string {
@@ -194,8 +183,8 @@ export class LossAccumulator {
       this.rowOptionColumns.push({ name, column });
     }
     const w = spec.window ?? {};
-    this.windowRows = checkCount('window.rows', w.rows);
-    this.windowBatches = checkCount('window.batches', w.batches);
+    this.windowRows = countOption(FN, 'window.rows', w.rows);
+    this.windowBatches = countOption(FN, 'window.batches', w.batches);
     if (w.time !== undefined) {
       if (typeof w.time.ms !== 'number' || !(w.time.ms > 0)) {
         throw new LossOptionError(
