@@ -47,7 +47,7 @@
 // float64 gradients (copied out with one set()), and the 1.3 MB softplus table (20481 points
 // filled; the loops touch the points their data reach: |x| ≤ 12 is 246 KB).
 import { BW_SIMD_WASM } from './bwSimdBytes.js';
-import { fillExp2Table, instantiateSimd } from './wasmSimd.js';
+import { EXP256, fillExp2Table, instantiateSimd } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const BW_SIMD_MIN = 4096;
@@ -98,19 +98,18 @@ function bwKernel(): Kernel | null {
       fillExp2Table(table);
       const f64 = new Float64Array(buf);
       const i64 = new BigInt64Array(buf);
-      // the constants of bwSimd.wat's list (slot 0 unused), both lanes; the hex floats as
-      // integer mantissas times powers of 2, exact
+      // the constants of bwSimd.wat's list (slot 0 unused), both lanes
       const c = [
         0,
-        0x171547652b82fe * 2 ** -44, // 256/ln2 = 0x1.71547652b82fep+8
-        1.5 * 2 ** 52,
-        0x162e42fee * 2 ** -41, // ln2_hi/256 = 0x1.62e42feep-9
-        0x1a39ef35793c76 * 2 ** -93, // (ln2 − ln2_hi)/256 = 0x1.a39ef35793c76p-41
+        EXP256.log2e,
+        EXP256.shifter,
+        EXP256.ln2hi,
+        EXP256.ln2lo,
         1,
         0, // i64 255, below
         0.5,
-        0x15555555555555 * 2 ** -55, // 1/6 = 0x1.5555555555555p-3
-        0x15555555555555 * 2 ** -57, // 1/24 = 0x1.5555555555555p-5
+        EXP256.c3,
+        EXP256.c4,
         0, // the sign bit, below
         0, // k, per call
         STEP,

@@ -69,7 +69,7 @@
 // the 2 KiB table, the constants, per call up to EX_CHUNK inputs and targets (float32, copied
 // in with one set() each), their float64 gradients (copied out with one set()) or block sums.
 import { EX_SIMD_WASM } from './exSimdBytes.js';
-import { fillExp2Table, instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
+import { EXP256, fillExp2Table, instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const EX_SIMD_MIN = 4096;
@@ -120,20 +120,17 @@ function exKernel(): Kernel | null {
       fillExp2Table(table);
       const f64 = new Float64Array(buf);
       const i32 = new Int32Array(buf);
-      // slots 0…10 as f64, both lanes; the hex floats as integer mantissas times powers of 2,
-      // exact
-      const log2e = 0x171547652b82fe * 2 ** -44; // 256/ln2 = 0x1.71547652b82fep+8
-      const ln2hi = 0x162e42fee * 2 ** -41; // ln2_hi/256 = 0x1.62e42feep-9
+      // slots 0…10 as f64, both lanes
       const c = [
-        log2e,
-        -log2e,
-        1.5 * 2 ** 52,
-        ln2hi,
-        -ln2hi,
-        0x1a39ef35793c76 * 2 ** -93, // (ln2 − ln2_hi)/256 = 0x1.a39ef35793c76p-41
+        EXP256.log2e,
+        -EXP256.log2e,
+        EXP256.shifter,
+        EXP256.ln2hi,
+        -EXP256.ln2hi,
+        EXP256.ln2lo,
         0.5,
-        0x15555555555555 * 2 ** -55, // 1/6 = 0x1.5555555555555p-3
-        0x15555555555555 * 2 ** -57, // 1/24 = 0x1.5555555555555p-5
+        EXP256.c3,
+        EXP256.c4,
         0, // k, per call
         0, // −k, per call
       ];

@@ -111,6 +111,26 @@ export function sumChunkedBlocks(
 }
 
 /**
+ * The constants of the kernels' table exp with T = 2^(i/256) ({@link fillExp2Table}; the method
+ * and its bound are in lseRows.ts and exSimd.ts), as bwSigmoid.ts and exSimd.ts fill them into
+ * their modules' memories. The hex floats as integer mantissas times powers of 2, exact.
+ */
+export const EXP256 = {
+  /** 256/ln2 = 0x1.71547652b82fep+8 */
+  log2e: 0x171547652b82fe * 2 ** -44,
+  /** 1.5·2⁵²: t + shifter rounds t to an integer (|t| < 2⁵¹) */
+  shifter: 1.5 * 2 ** 52,
+  /** fdlibm's ln2_hi/256 = 0x1.62e42feep-9 (32 significant bits: k·ln2hi is exact) */
+  ln2hi: 0x162e42fee * 2 ** -41,
+  /** (ln2 − ln2_hi)/256 = 0x1.a39ef35793c76p-41 */
+  ln2lo: 0x1a39ef35793c76 * 2 ** -93,
+  /** 1/6 = 0x1.5555555555555p-3 */
+  c3: 0x15555555555555 * 2 ** -55,
+  /** 1/24 = 0x1.5555555555555p-5 */
+  c4: 0x15555555555555 * 2 ** -57,
+} as const;
+
+/**
  * T[i] = 2^(i/n) for i < n, from the exponentiation operator (< 1 ulp; i = 0 exact): the table
  * of the kernels' exp (2^(k/256) for lseSimd, sfSimd, bwSimd and exSimd; see lseRows.ts and
  * exSimd.ts for the bounds).
