@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
+import { watBase64 } from '../../test/watBase64.js';
 import { BL_BLOCK, BL_CHUNK, blChunk, blKernel } from './blSimd.js';
 import { BL_SIMD_WASM } from './blSimdBytes.js';
 import { LITTLE_ENDIAN, logF64Words } from './logF64Words.js';
@@ -54,16 +53,7 @@ function check(p: Float32Array, y: Float32Array): number {
 
 describe('blSimd (WebAssembly SIMD binary cross-entropy sums)', () => {
   it('commits the bytes wabt 1.0.39 makes of blSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments); copied
-    // into their own ArrayBuffer, since a small file's Buffer can be a slice of Node's shared
-    // pool and wabt reads the whole backing buffer.
-    const wat = Uint8Array.from(readFileSync(new URL('./blSimd.wat', import.meta.url)));
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('blSimd.wat', wat, { simd: true });
-    module.validate();
-    const bytes = module.toBinary({}).buffer;
-    module.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(BL_SIMD_WASM);
+    expect(await watBase64(new URL('./blSimd.wat', import.meta.url))).toBe(BL_SIMD_WASM);
   });
 
   it('runs here (Node 20 has WebAssembly SIMD)', () => {

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { binaryCrossEntropyWithLogits, binaryCrossEntropyWithLogitsGrad } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
+import { watBase64 } from '../../test/watBase64.js';
 import {
   BW_CHUNK,
   BW_SIMD_MIN,
@@ -47,15 +46,7 @@ function expectNearRef(x: Float32Array, y: Float32Array, g: Float64Array, k: num
 
 describe('bwSigmoid (WebAssembly SIMD gradient of binary cross-entropy with logits)', () => {
   it('commits the bytes wabt 1.0.39 makes of bwSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
-    const wat = Uint8Array.from(readFileSync(new URL('./bwSimd.wat', import.meta.url)));
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('bwSimd.wat', wat, { simd: true });
-    module.validate();
-    const bytes = module.toBinary({}).buffer;
-    module.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(BW_SIMD_WASM);
+    expect(await watBase64(new URL('./bwSimd.wat', import.meta.url))).toBe(BW_SIMD_WASM);
   });
 
   it('runs here (Node 20 has WebAssembly SIMD)', () => {

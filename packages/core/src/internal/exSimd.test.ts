@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { exponential, exponentialGrad, poissonNll, poissonNllGrad } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
+import { watBase64 } from '../../test/watBase64.js';
 import {
   EX_BLOCK,
   EX_CHUNK,
@@ -87,15 +86,7 @@ const tailOf = (n: number): [number, number][] => (n % 4 === 0 ? [] : [[n - (n %
 
 describe('exSimd (WebAssembly SIMD exponential and poissonNll, float32)', () => {
   it('commits the bytes wabt 1.0.39 makes of exSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments). A copy:
-    // wabt's parseWat reads the whole backing store of a pooled Buffer.
-    const wat = Uint8Array.from(readFileSync(new URL('./exSimd.wat', import.meta.url)));
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('exSimd.wat', wat, { simd: true });
-    module.validate();
-    const bytes = module.toBinary({}).buffer;
-    module.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(EX_SIMD_WASM);
+    expect(await watBase64(new URL('./exSimd.wat', import.meta.url))).toBe(EX_SIMD_WASM);
   });
 
   it('runs here (Node 20 has WebAssembly SIMD)', () => {

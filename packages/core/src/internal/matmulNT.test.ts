@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
+import { watBase64 } from '../../test/watBase64.js';
 import { matmulNT, matmulNTScalar, matmulSimdAvailable } from './matmulNT.js';
 import { MATMUL_SIMD_WASM } from './matmulSimdBytes.js';
 import { transpose, transposeSquareInPlace } from './transpose.js';
@@ -29,15 +28,7 @@ function filled(len: number, seed: number): Float64Array {
 
 describe('matmulSimdBytes', () => {
   it('commits the bytes wabt 1.0.39 makes of matmulSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text.
-    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
-    const wat = Uint8Array.from(readFileSync(new URL('./matmulSimd.wat', import.meta.url)));
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('matmulSimd.wat', wat, { simd: true });
-    module.validate();
-    const bytes = module.toBinary({}).buffer;
-    module.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(MATMUL_SIMD_WASM);
+    expect(await watBase64(new URL('./matmulSimd.wat', import.meta.url))).toBe(MATMUL_SIMD_WASM);
   });
 });
 

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
+import { watBase64 } from '../../test/watBase64.js';
 import { MB_SIMD_WASM } from './mbSimdBytes.js';
 import { hingeSumSimd, MB_BLOCK, MB_CHUNK, mbSimdAvailable } from './mbSums.js';
 
@@ -53,16 +52,7 @@ function tail(n: number): [number, number][] {
 
 describe('mbSums (WebAssembly SIMD sum of the hinge loss)', () => {
   it('commits the bytes wabt 1.0.39 makes of mbSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments). A copy
-    // with its own ArrayBuffer: wabt reads the Buffer's whole backing store, which for a small
-    // file is Node's shared pool (it then parses whatever follows the file's bytes).
-    const wat = Uint8Array.from(readFileSync(new URL('./mbSimd.wat', import.meta.url)));
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('mbSimd.wat', wat, { simd: true });
-    module.validate();
-    const bytes = module.toBinary({}).buffer;
-    module.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(MB_SIMD_WASM);
+    expect(await watBase64(new URL('./mbSimd.wat', import.meta.url))).toBe(MB_SIMD_WASM);
   });
 
   it('runs here (Node 20 has WebAssembly SIMD)', () => {

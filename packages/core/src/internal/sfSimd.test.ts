@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
+import { watBase64 } from '../../test/watBase64.js';
 import { sfDistillGradRows, sfDistillRows, sfFocalGradRows, sfFocalRows } from './sfRows.js';
 import {
   sfDistillGradRowsSimd,
@@ -24,15 +23,7 @@ function logits(seed: number, n: number, spread: number): Float32Array {
 
 describe('sfSimd (WebAssembly SIMD distillationGrad rows)', () => {
   it('commits the bytes wabt 1.0.39 makes of sfSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
-    const wat = Uint8Array.from(readFileSync(new URL('./sfSimd.wat', import.meta.url)));
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('sfSimd.wat', wat, { simd: true });
-    module.validate();
-    const bytes = module.toBinary({}).buffer;
-    module.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(SF_SIMD_WASM);
+    expect(await watBase64(new URL('./sfSimd.wat', import.meta.url))).toBe(SF_SIMD_WASM);
   });
 
   it('runs here (Node 20 has WebAssembly SIMD)', () => {

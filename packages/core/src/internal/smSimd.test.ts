@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { softMargin } from '@losskit/core';
 import { describe, expect, it, vi } from 'vitest';
-import wabtInit from 'wabt';
 import { seededRandom } from '../../test/helpers.js';
+import { watBase64 } from '../../test/watBase64.js';
 import { SM_BLOCK, SM_CHUNK, SM_SIMD_MIN, smSimdAvailable, softMarginSumSimd } from './smSimd.js';
 import { SM_SIMD_WASM } from './smSimdBytes.js';
 
@@ -47,15 +46,7 @@ function expectNear(got: number, want: number) {
 
 describe('smSimd (WebAssembly SIMD sum of the soft-margin loss)', () => {
   it('commits the bytes wabt 1.0.39 makes of smSimd.wat', async () => {
-    // Bytes, not a string: wabt's JavaScript API mangles non-ASCII text (the comments).
-    // A copy: wabt's parseWat reads the whole backing store of a pooled Buffer.
-    const wat = Uint8Array.from(readFileSync(new URL('./smSimd.wat', import.meta.url)));
-    const wabt = await wabtInit();
-    const module = wabt.parseWat('smSimd.wat', wat, { simd: true });
-    module.validate();
-    const bytes = module.toBinary({}).buffer;
-    module.destroy();
-    expect(Buffer.from(bytes).toString('base64')).toBe(SM_SIMD_WASM);
+    expect(await watBase64(new URL('./smSimd.wat', import.meta.url))).toBe(SM_SIMD_WASM);
   });
 
   it('runs here (Node 20 has WebAssembly SIMD)', () => {
