@@ -37,7 +37,7 @@
 // 8 KiB table, the block sums and two chunks of BL_CHUNK float32 (128 KiB): each chunk stays in
 // L2 between its copy in and the kernel's pass.
 import { BL_SIMD_WASM } from './blSimdBytes.js';
-import { instantiateSimd } from './wasmSimd.js';
+import { lazySimdKernel } from './wasmSimd.js';
 
 /** Elements per kernel call: a multiple of the 256-element block. */
 export const BL_CHUNK = 16384;
@@ -65,37 +65,31 @@ export interface BlKernel {
   table: Float64Array;
 }
 
-let kernel: BlKernel | null | undefined;
-
 /** The kernel (table filled in), or null where WebAssembly or its SIMD is missing. */
-export function blKernel(): BlKernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(BL_SIMD_WASM, Y + 4 * BL_CHUNK + 16);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const table = new Float64Array(memory.buffer, 0, 4 * CELLS);
-      // logF64Words.ts's cells: [0.75, 1) in 128 of width 2⁻⁹, [1, 1.5) in 128 of width 2⁻⁸;
-      // c = the midpoint, except c = 1 for the two cells that meet at 1.
-      for (let k = 0; k < CELLS; k++) {
-        const start = k < 128 ? 0.75 + k * 2 ** -9 : 1 + (k - 128) * 2 ** -8;
-        const width = k < 128 ? 2 ** -9 : 2 ** -8;
-        const c = k === 127 || k === 128 ? 1 : start + width / 2;
-        table[4 * k] = c;
-        table[4 * k + 1] = 1 / c;
-        table[4 * k + 2] = Math.log(c);
-      }
-      kernel = {
-        sums: exports.sums as SumsFn,
-        p: new Float32Array(memory.buffer, P, BL_CHUNK + 4),
-        y: new Float32Array(memory.buffer, Y, BL_CHUNK + 4),
-        res: new Float64Array(memory.buffer, OUT, BL_CHUNK / BL_BLOCK),
-        table,
-      };
+export const blKernel = lazySimdKernel(
+  BL_SIMD_WASM,
+  Y + 4 * BL_CHUNK + 16,
+  ({ exports, memory }): BlKernel => {
+    const table = new Float64Array(memory.buffer, 0, 4 * CELLS);
+    // logF64Words.ts's cells: [0.75, 1) in 128 of width 2⁻⁹, [1, 1.5) in 128 of width 2⁻⁸;
+    // c = the midpoint, except c = 1 for the two cells that meet at 1.
+    for (let k = 0; k < CELLS; k++) {
+      const start = k < 128 ? 0.75 + k * 2 ** -9 : 1 + (k - 128) * 2 ** -8;
+      const width = k < 128 ? 2 ** -9 : 2 ** -8;
+      const c = k === 127 || k === 128 ? 1 : start + width / 2;
+      table[4 * k] = c;
+      table[4 * k + 1] = 1 / c;
+      table[4 * k + 2] = Math.log(c);
     }
-  }
-  return kernel;
-}
+    return {
+      sums: exports.sums as SumsFn,
+      p: new Float32Array(memory.buffer, P, BL_CHUNK + 4),
+      y: new Float32Array(memory.buffer, Y, BL_CHUNK + 4),
+      res: new Float64Array(memory.buffer, OUT, BL_CHUNK / BL_BLOCK),
+      table,
+    };
+  },
+);
 
 /**
  * Copies p[b, e) and y[b, e) (e − b ≤ BL_CHUNK) into the kernel's memory and writes into

@@ -47,7 +47,7 @@
 // float64 gradients (copied out with one set()), and the 1.3 MB softplus table (20481 points
 // filled; the loops touch the points their data reach: |x| ≤ 12 is 246 KB).
 import { BW_SIMD_WASM } from './bwSimdBytes.js';
-import { EXP256, fillExp2Table, instantiateSimd } from './wasmSimd.js';
+import { EXP256, fillExp2Table, lazySimdKernel } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const BW_SIMD_MIN = 4096;
@@ -84,68 +84,58 @@ interface Kernel {
   f64: Float64Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
-function bwKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(BW_SIMD_WASM, END);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const buf = memory.buffer;
-      const table = new Float64Array(buf, 0, TABLE_SIZE);
-      fillExp2Table(table);
-      const f64 = new Float64Array(buf);
-      const i64 = new BigInt64Array(buf);
-      // the constants of bwSimd.wat's list (slot 0 unused), both lanes
-      const c = [
-        0,
-        EXP256.log2e,
-        EXP256.shifter,
-        EXP256.ln2hi,
-        EXP256.ln2lo,
-        1,
-        0, // i64 255, below
-        0.5,
-        EXP256.c3,
-        EXP256.c4,
-        0, // the sign bit, below
-        0, // k, per call
-        STEP,
-        1 / STEP,
-      ];
-      for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
-      i64.fill(255n, CONST / 8 + 12, CONST / 8 + 14);
-      i64.fill(-(2n ** 63n), CONST / 8 + 20, CONST / 8 + 22);
-      // spFineTail.ts's SOFTPLUS entries, by the same formulas (points past 40 stay 0)
-      for (let j = 0; j <= LAST; j++) {
-        const t = Math.exp(-j / STEP);
-        const sj = t / (1 + t);
-        const q = sj * (1 - sj);
-        const p3 = q * (1 - 2 * sj);
-        const p4 = q * (1 - 6 * q);
-        const b = SP_TABLE / 8 + 5 * j;
-        f64[b] = Math.log1p(t);
-        f64[b + 1] = -sj;
-        f64[b + 2] = q / 2;
-        f64[b + 3] = -p3 / 6;
-        f64[b + 4] = p4 / 24;
-      }
-      kernel = {
-        grad: exports.grad as GradFn,
-        loss: exports.loss as LossFn,
-        sums: new Float64Array(buf, SUMS, BW_CHUNK / 1024),
-        xs: new Float32Array(buf, X, BW_CHUNK),
-        ys: new Float32Array(buf, Y, BW_CHUNK),
-        gs: new Float64Array(buf, G, BW_CHUNK),
-        table,
-        f64,
-      };
-    }
+const bwKernel = lazySimdKernel(BW_SIMD_WASM, END, ({ exports, memory }): Kernel => {
+  const buf = memory.buffer;
+  const table = new Float64Array(buf, 0, TABLE_SIZE);
+  fillExp2Table(table);
+  const f64 = new Float64Array(buf);
+  const i64 = new BigInt64Array(buf);
+  // the constants of bwSimd.wat's list (slot 0 unused), both lanes
+  const c = [
+    0,
+    EXP256.log2e,
+    EXP256.shifter,
+    EXP256.ln2hi,
+    EXP256.ln2lo,
+    1,
+    0, // i64 255, below
+    0.5,
+    EXP256.c3,
+    EXP256.c4,
+    0, // the sign bit, below
+    0, // k, per call
+    STEP,
+    1 / STEP,
+  ];
+  for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
+  i64.fill(255n, CONST / 8 + 12, CONST / 8 + 14);
+  i64.fill(-(2n ** 63n), CONST / 8 + 20, CONST / 8 + 22);
+  // spFineTail.ts's SOFTPLUS entries, by the same formulas (points past 40 stay 0)
+  for (let j = 0; j <= LAST; j++) {
+    const t = Math.exp(-j / STEP);
+    const sj = t / (1 + t);
+    const q = sj * (1 - sj);
+    const p3 = q * (1 - 2 * sj);
+    const p4 = q * (1 - 6 * q);
+    const b = SP_TABLE / 8 + 5 * j;
+    f64[b] = Math.log1p(t);
+    f64[b + 1] = -sj;
+    f64[b + 2] = q / 2;
+    f64[b + 3] = -p3 / 6;
+    f64[b + 4] = p4 / 24;
   }
-  return kernel;
-}
+  return {
+    grad: exports.grad as GradFn,
+    loss: exports.loss as LossFn,
+    sums: new Float64Array(buf, SUMS, BW_CHUNK / 1024),
+    xs: new Float32Array(buf, X, BW_CHUNK),
+    ys: new Float32Array(buf, Y, BW_CHUNK),
+    gs: new Float64Array(buf, G, BW_CHUNK),
+    table,
+    f64,
+  };
+});
 
 /** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
 export function bwSimdAvailable(): boolean {

@@ -69,7 +69,7 @@
 // the 2 KiB table, the constants, per call up to EX_CHUNK inputs and targets (float32, copied
 // in with one set() each), their float64 gradients (copied out with one set()) or block sums.
 import { EX_SIMD_WASM } from './exSimdBytes.js';
-import { EXP256, fillExp2Table, instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
+import { EXP256, fillExp2Table, lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const EX_SIMD_MIN = 4096;
@@ -106,54 +106,44 @@ interface Kernel {
   f64: Float64Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /** The kernel's instance (table and constants filled in), or null without WebAssembly SIMD. */
-function exKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(EX_SIMD_WASM, END);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const buf = memory.buffer;
-      const table = new Float64Array(buf, 0, TABLE_SIZE);
-      fillExp2Table(table);
-      const f64 = new Float64Array(buf);
-      const i32 = new Int32Array(buf);
-      // slots 0…10 as f64, both lanes
-      const c = [
-        EXP256.log2e,
-        -EXP256.log2e,
-        EXP256.shifter,
-        EXP256.ln2hi,
-        -EXP256.ln2hi,
-        EXP256.ln2lo,
-        0.5,
-        EXP256.c3,
-        EXP256.c4,
-        0, // k, per call
-        0, // −k, per call
-      ];
-      for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
-      // slots 11 and 12 as four i32 lanes: the bits of 1.0f and of 700f, shifted left by one
-      i32.fill(0x7f000000, CONST / 4 + 44, CONST / 4 + 48);
-      i32.fill(0x885e0000 | 0, CONST / 4 + 48, CONST / 4 + 52);
-      kernel = {
-        expSum: exports.expSum as SumFn,
-        expGrad: exports.expGrad as GradFn,
-        pnSum: exports.pnSum as SumFn,
-        pnGrad: exports.pnGrad as GradFn,
-        sums: new Float64Array(buf, SUMS, EX_CHUNK / PN_BLOCK),
-        xs: new Float32Array(buf, X, EX_CHUNK),
-        ys: new Float32Array(buf, Y, EX_CHUNK),
-        gs: new Float64Array(buf, G, EX_CHUNK),
-        table,
-        f64,
-      };
-    }
-  }
-  return kernel;
-}
+const exKernel = lazySimdKernel(EX_SIMD_WASM, END, ({ exports, memory }): Kernel => {
+  const buf = memory.buffer;
+  const table = new Float64Array(buf, 0, TABLE_SIZE);
+  fillExp2Table(table);
+  const f64 = new Float64Array(buf);
+  const i32 = new Int32Array(buf);
+  // slots 0…10 as f64, both lanes
+  const c = [
+    EXP256.log2e,
+    -EXP256.log2e,
+    EXP256.shifter,
+    EXP256.ln2hi,
+    -EXP256.ln2hi,
+    EXP256.ln2lo,
+    0.5,
+    EXP256.c3,
+    EXP256.c4,
+    0, // k, per call
+    0, // −k, per call
+  ];
+  for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
+  // slots 11 and 12 as four i32 lanes: the bits of 1.0f and of 700f, shifted left by one
+  i32.fill(0x7f000000, CONST / 4 + 44, CONST / 4 + 48);
+  i32.fill(0x885e0000 | 0, CONST / 4 + 48, CONST / 4 + 52);
+  return {
+    expSum: exports.expSum as SumFn,
+    expGrad: exports.expGrad as GradFn,
+    pnSum: exports.pnSum as SumFn,
+    pnGrad: exports.pnGrad as GradFn,
+    sums: new Float64Array(buf, SUMS, EX_CHUNK / PN_BLOCK),
+    xs: new Float32Array(buf, X, EX_CHUNK),
+    ys: new Float32Array(buf, Y, EX_CHUNK),
+    gs: new Float64Array(buf, G, EX_CHUNK),
+    table,
+    f64,
+  };
+});
 
 /** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
 export function exSimdAvailable(): boolean {

@@ -36,7 +36,7 @@
 // Memory: one module instance, compiled on first use and kept: the constants, per call up to
 // HF_CHUNK inputs and targets (float32, copied in with one set() each) and their block sums.
 import { HF_SIMD_WASM } from './hfSimdBytes.js';
-import { instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
+import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const HF_SIMD_MIN = 4096;
@@ -66,28 +66,18 @@ interface Kernel {
   consts: Float64Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /** The kernel's instance, or null where WebAssembly or its SIMD is missing. */
-function hfKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(HF_SIMD_WASM, END);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const buf = memory.buffer;
-      kernel = {
-        huber: exports.huber as SumFn,
-        smooth: exports.smooth as SumFn,
-        xs: new Float32Array(buf, X, HF_CHUNK),
-        ys: new Float32Array(buf, Y, HF_CHUNK),
-        res: new Float64Array(buf, OUT, HF_CHUNK / HF_BLOCK),
-        consts: new Float64Array(buf, 0, 6),
-      };
-    }
-  }
-  return kernel;
-}
+const hfKernel = lazySimdKernel(HF_SIMD_WASM, END, ({ exports, memory }): Kernel => {
+  const buf = memory.buffer;
+  return {
+    huber: exports.huber as SumFn,
+    smooth: exports.smooth as SumFn,
+    xs: new Float32Array(buf, X, HF_CHUNK),
+    ys: new Float32Array(buf, Y, HF_CHUNK),
+    res: new Float64Array(buf, OUT, HF_CHUNK / HF_BLOCK),
+    consts: new Float64Array(buf, 0, 6),
+  };
+});
 
 /** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
 export function hfSimdAvailable(): boolean {

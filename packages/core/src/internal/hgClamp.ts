@@ -24,7 +24,7 @@
 // HG_CHUNK inputs and targets (float32, copied in with one set() each) and their float64
 // gradients (copied out with one set()).
 import { HG_SIMD_WASM } from './hgSimdBytes.js';
-import { instantiateSimd } from './wasmSimd.js';
+import { lazySimdKernel } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const HG_SIMD_MIN = 4096;
@@ -49,29 +49,19 @@ interface Kernel {
   consts: Float64Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /** The kernel's instance, or null where WebAssembly or its SIMD is missing. */
-function hgKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(HG_SIMD_WASM, END);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const buf = memory.buffer;
-      kernel = {
-        huber: exports.huber as ClampFn,
-        smooth: exports.smooth as ClampFn,
-        smoothMul: exports.smoothMul as ClampFn,
-        xs: new Float32Array(buf, X, HG_CHUNK),
-        ys: new Float32Array(buf, Y, HG_CHUNK),
-        gs: new Float64Array(buf, G, HG_CHUNK),
-        consts: new Float64Array(buf, 0, 8),
-      };
-    }
-  }
-  return kernel;
-}
+const hgKernel = lazySimdKernel(HG_SIMD_WASM, END, ({ exports, memory }): Kernel => {
+  const buf = memory.buffer;
+  return {
+    huber: exports.huber as ClampFn,
+    smooth: exports.smooth as ClampFn,
+    smoothMul: exports.smoothMul as ClampFn,
+    xs: new Float32Array(buf, X, HG_CHUNK),
+    ys: new Float32Array(buf, Y, HG_CHUNK),
+    gs: new Float64Array(buf, G, HG_CHUNK),
+    consts: new Float64Array(buf, 0, 8),
+  };
+});
 
 /** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
 export function hgSimdAvailable(): boolean {

@@ -26,7 +26,7 @@
 // and labels (float32, copied in with one set() each: 32 KiB each, which stay in L2) and their
 // block sums.
 import { MB_SIMD_WASM } from './mbSimdBytes.js';
-import { instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
+import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript. */
 export const MB_SIMD_MIN = 4096;
@@ -50,26 +50,16 @@ interface Kernel {
   res: Float64Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /** The kernel's instance, or null where WebAssembly or its SIMD is missing. */
-function mbKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(MB_SIMD_WASM, END);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const buf = memory.buffer;
-      kernel = {
-        hinge: exports.hinge as HingeFn,
-        xs: new Float32Array(buf, X, MB_CHUNK),
-        ys: new Float32Array(buf, Y, MB_CHUNK),
-        res: new Float64Array(buf, OUT, MB_CHUNK / MB_BLOCK),
-      };
-    }
-  }
-  return kernel;
-}
+const mbKernel = lazySimdKernel(MB_SIMD_WASM, END, ({ exports, memory }): Kernel => {
+  const buf = memory.buffer;
+  return {
+    hinge: exports.hinge as HingeFn,
+    xs: new Float32Array(buf, X, MB_CHUNK),
+    ys: new Float32Array(buf, Y, MB_CHUNK),
+    res: new Float64Array(buf, OUT, MB_CHUNK / MB_BLOCK),
+  };
+});
 
 /** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
 export function mbSimdAvailable(): boolean {

@@ -36,7 +36,7 @@
 // 4097 points, 256 KiB), then per call up to SM_CHUNK scores and labels (float32, copied in with
 // one set() each) and their block sums.
 import { SM_SIMD_WASM } from './smSimdBytes.js';
-import { instantiateSimd, sumChunkedBlocks } from './wasmSimd.js';
+import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the table's first build costs ~3 ms). */
 export const SM_SIMD_MIN = 4096;
@@ -64,8 +64,6 @@ interface Kernel {
   res: Float64Array;
 }
 
-let kernel: Kernel | null | undefined;
-
 /**
  * spFineTail.ts's SOFTPLUS table (same formulas: log1p(e^−aⱼ), then (−1)ⁿ·Pₙ(σⱼ)/n!, n = 1…4),
  * point j at f64 index 8j.
@@ -87,31 +85,23 @@ function fillTable(T: Float64Array): void {
 }
 
 /** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
-function smKernel(): Kernel | null {
-  if (kernel === undefined) {
-    const instance = instantiateSimd(SM_SIMD_WASM, END);
-    kernel = null;
-    if (instance !== null) {
-      const { exports, memory } = instance;
-      const buf = memory.buffer;
-      const f64 = new Float64Array(buf);
-      // smSimd.wat's constants, both lanes: 512, 1.5·2⁵², i64 32767, 512·40, the sign bit
-      f64.fill(STEP, 0, 2);
-      f64.fill(1.5 * 2 ** 52, 2, 4);
-      new BigInt64Array(buf).fill(32767n, 4, 6);
-      f64.fill(STEP * 40, 6, 8);
-      new BigInt64Array(buf).fill(-(2n ** 63n), 8, 10);
-      fillTable(new Float64Array(buf, TABLE, 8 * POINTS));
-      kernel = {
-        sums: exports.sums as SumsFn,
-        xs: new Float32Array(buf, X, SM_CHUNK),
-        ys: new Float32Array(buf, Y, SM_CHUNK),
-        res: new Float64Array(buf, OUT, SM_CHUNK / SM_BLOCK),
-      };
-    }
-  }
-  return kernel;
-}
+const smKernel = lazySimdKernel(SM_SIMD_WASM, END, ({ exports, memory }): Kernel => {
+  const buf = memory.buffer;
+  const f64 = new Float64Array(buf);
+  // smSimd.wat's constants, both lanes: 512, 1.5·2⁵², i64 32767, 512·40, the sign bit
+  f64.fill(STEP, 0, 2);
+  f64.fill(1.5 * 2 ** 52, 2, 4);
+  new BigInt64Array(buf).fill(32767n, 4, 6);
+  f64.fill(STEP * 40, 6, 8);
+  new BigInt64Array(buf).fill(-(2n ** 63n), 8, 10);
+  fillTable(new Float64Array(buf, TABLE, 8 * POINTS));
+  return {
+    sums: exports.sums as SumsFn,
+    xs: new Float32Array(buf, X, SM_CHUNK),
+    ys: new Float32Array(buf, Y, SM_CHUNK),
+    res: new Float64Array(buf, OUT, SM_CHUNK / SM_BLOCK),
+  };
+});
 
 /** Whether this runtime runs the SIMD kernel (Node ≥ 16.4, current browsers). */
 export function smSimdAvailable(): boolean {

@@ -57,6 +57,28 @@ export function instantiateSimd(base64: string, bytes: number): SimdInstance | n
 }
 
 /**
+ * A kernel built once, on first use: `build` gets the instance of `base64` with a memory of at
+ * least `bytes` ({@link instantiateSimd}) and fills in its tables and constants and makes its
+ * views. Later calls return the same kernel, or null for good where WebAssembly SIMD is missing
+ * (or where `build` threw: that first call throws, as the per-module loaders this replaces did).
+ */
+export function lazySimdKernel<K>(
+  base64: string,
+  bytes: number,
+  build: (instance: SimdInstance) => K,
+): () => K | null {
+  let kernel: K | null | undefined;
+  return () => {
+    if (kernel === undefined) {
+      const instance = instantiateSimd(base64, bytes);
+      kernel = null;
+      if (instance !== null) kernel = build(instance);
+    }
+    return kernel;
+  };
+}
+
+/**
  * `current` if its memory holds at least `bytes`; otherwise a kernel built by `build` on a new
  * instance of `base64` whose memory is `bytes` rounded up to a power of two pages (so a kernel is
  * rebuilt at most a few times as inputs widen), or null where WebAssembly SIMD is missing
