@@ -1,4 +1,5 @@
 import { optionsArg } from './internal/args.js';
+import { HF_SIMD_MIN, hfSumSqAbsSimd } from './internal/hfSums.js';
 import { gradOutputArg, readPair } from './internal/marginRegressionArgs.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import { exactRangeSum } from './internal/sum.js';
@@ -35,12 +36,20 @@ export function l1<R extends Reduction = 'mean'>(
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const { x, y, n, rows } = readPair(fn, input, target);
   const out = reduction === 'none' ? outputBuffer(fn, o.out, n) : null;
+  // Long float32 inputs, no 'none' output: the same block sums in WebAssembly, read with one
+  // copy a chunk (the same bits; internal/hfSums.ts says why).
+  const simd =
+    out === null && n >= HF_SIMD_MIN && x instanceof Float32Array && y instanceof Float32Array
+      ? hfSumSqAbsSimd(x, y, n, 'abs', (i0, i1) => exactBlock(x, y, i0, i1, null))
+      : null;
   const sum =
-    x instanceof Float32Array && y instanceof Float32Array
-      ? sumF32(x, y, n, out)
-      : x instanceof Float64Array && y instanceof Float64Array
-        ? sumF64(x, y, n, out)
-        : sumAny(x, y, n, out);
+    simd !== null
+      ? simd
+      : x instanceof Float32Array && y instanceof Float32Array
+        ? sumF32(x, y, n, out)
+        : x instanceof Float64Array && y instanceof Float64Array
+          ? sumF64(x, y, n, out)
+          : sumAny(x, y, n, out);
   return finish(reduction, out, sum, n, rows, n, 0);
 }
 

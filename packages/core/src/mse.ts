@@ -1,4 +1,5 @@
 import { floatArg, optionsArg, sameLength } from './internal/args.js';
+import { HF_SIMD_MIN, hfSumSqAbsSimd } from './internal/hfSums.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
 import type {
@@ -51,8 +52,17 @@ export function mse<R extends Reduction = 'mean'>(
       s = t;
     }
     sum = Number.isFinite(s) ? s + c : s;
-  } else if (x instanceof Float32Array && y instanceof Float32Array) sum = sumSqF32(x, y, n);
-  else if (x instanceof Float64Array && y instanceof Float64Array) sum = sumSqF64(x, y, n);
+  } else if (x instanceof Float32Array && y instanceof Float32Array) {
+    // Long inputs: the same block sums in WebAssembly, read with one copy a chunk (the same bits;
+    // internal/hfSums.ts says why). A block sum that is not finite stays what it is, as here.
+    const simd =
+      n >= HF_SIMD_MIN
+        ? hfSumSqAbsSimd(x, y, n, 'sq', (i0, i1) =>
+            sumSqF32(x.subarray(i0, i1), y.subarray(i0, i1), i1 - i0),
+          )
+        : null;
+    sum = simd ?? sumSqF32(x, y, n);
+  } else if (x instanceof Float64Array && y instanceof Float64Array) sum = sumSqF64(x, y, n);
   else sum = sumSqAny(x, y, n);
   return finish(reduction, out, sum, n, rows, n, 0);
 }

@@ -1,4 +1,4 @@
-import { huber, smoothL1 } from '@losskit/core';
+import { huber, l1, mse, smoothL1 } from '@losskit/core';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/helpers.js';
 import { watBase64 } from '../../test/watBase64.js';
@@ -11,6 +11,7 @@ import {
   HF_SMOOTH_MIN_BETA,
   hfSimdAvailable,
   hfSumSimd,
+  hfSumSqAbsSimd,
 } from './hfSums.js';
 
 const U = 2 ** -53;
@@ -272,5 +273,66 @@ describe('huber and smoothL1 on the SIMD path', () => {
     expect(smoothL1(x32, y32, { reduction: 'none', beta: 0.5 }).value).toEqual(
       smoothL1(x64, y64, { reduction: 'none', beta: 0.5 }).value,
     );
+  });
+});
+
+describe('mse and l1 on the SIMD path ("sq" and "abs")', () => {
+  /** Float32 values from several binades, both signs, some equal pairs. */
+  function pairs(n: number, seed: number) {
+    const rnd = seededRandom(seed);
+    const x = new Float32Array(n);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const scale = 2 ** Math.floor(rnd() * 40 - 20);
+      x[i] = (rnd() - 0.5) * scale;
+      y[i] = i % 11 === 0 ? x[i] : (rnd() - 0.5) * scale;
+    }
+    return { x, y };
+  }
+
+  const lengths = [HF_SIMD_MIN, HF_SIMD_MIN + 7, HF_CHUNK + 1, 3 * HF_CHUNK + HF_BLOCK + 5];
+
+  it('gives the JavaScript loops’ bits: float32 against the same values as float64', () => {
+    for (const n of lengths) {
+      const { x, y } = pairs(n, n);
+      const x64 = Float64Array.from(x);
+      const y64 = Float64Array.from(y);
+      for (const reduction of ['sum', 'mean'] as const) {
+        expect(mse(x, y, { reduction }).value).toBe(mse(x64, y64, { reduction }).value);
+        expect(l1(x, y, { reduction }).value).toBe(l1(x64, y64, { reduction }).value);
+      }
+      // the kernel itself (no block handed back: the data are finite)
+      const sq = hfSumSqAbsSimd(x, y, n, 'sq', () => Number.NaN);
+      const abs = hfSumSqAbsSimd(x, y, n, 'abs', () => Number.NaN);
+      expect(sq).toBe(mse(x64, y64, { reduction: 'sum' }).value);
+      expect(abs).toBe(l1(x64, y64, { reduction: 'sum' }).value);
+    }
+  });
+
+  it('hands exactly the blocks with ±∞ or NaN to `exact`, and gives the loops’ results there', () => {
+    const n = 3 * HF_CHUNK + 100;
+    const { x, y } = pairs(n, 3);
+    x[5] = Number.POSITIVE_INFINITY; // block 0
+    y[HF_CHUNK + 1023] = Number.NEGATIVE_INFINITY; // the last element of block 16
+    x[2 * HF_CHUNK + 2048] = Number.NaN; // the first element of block 34
+    const asked: [number, number][] = [];
+    hfSumSqAbsSimd(x, y, n, 'abs', (i0, i1) => {
+      asked.push([i0, i1]);
+      return 0;
+    });
+    expect(asked).toEqual([
+      [0, HF_BLOCK],
+      [HF_CHUNK + 1024 - HF_BLOCK, HF_CHUNK + 1024],
+      [2 * HF_CHUNK + 2048, 2 * HF_CHUNK + 3072],
+    ]);
+    const x64 = Float64Array.from(x);
+    const y64 = Float64Array.from(y);
+    expect(mse(x, y).value).toBeNaN();
+    expect(l1(x, y).value).toBeNaN();
+    x[2 * HF_CHUNK + 2048] = 1;
+    x64[2 * HF_CHUNK + 2048] = 1;
+    expect(mse(x, y).value).toBe(Number.POSITIVE_INFINITY);
+    expect(l1(x, y, { reduction: 'sum' }).value).toBe(l1(x64, y64, { reduction: 'sum' }).value);
+    expect(l1(x, y).value).toBe(Number.POSITIVE_INFINITY);
   });
 });
