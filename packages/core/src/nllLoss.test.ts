@@ -307,6 +307,31 @@ describe('nllLoss', () => {
     );
   });
 
+  it('writes every gradient entry across its zeroing blocks, into a dirty `out` too', () => {
+    // rows × cols past several blocks of 4096 entries (a short last one), and one row wider
+    // than a block; ignored rows, weights, a per-row gradOutput
+    for (const [rows, cols] of [
+      [1003, 10],
+      [3, 5000],
+    ]) {
+      const x = new Float64Array(rows * cols);
+      const y = Int32Array.from({ length: rows }, (_, n) => (n % 7 === 3 ? -100 : (n * 5) % cols));
+      const w = Float64Array.from({ length: cols }, (_, j) => 1 + j / cols);
+      const gradOutput = Float64Array.from({ length: rows }, (_, n) => n - 1.5);
+      const out = new Float64Array(rows * cols).fill(Number.NaN);
+      const g = nllLossGrad(x, y, { weight: w, reduction: 'none', gradOutput, out: { input: out } })
+        .input as Float64Array;
+      expect(g).toBe(out);
+      for (let n = 0; n < rows; n++) {
+        for (let j = 0; j < cols; j++) {
+          const want = y[n] === j ? -w[j] * gradOutput[n] : 0;
+          if (g[n * cols + j] !== want)
+            expect({ n, j, g: g[n * cols + j] }).toEqual({ n, j, g: want });
+        }
+      }
+    }
+  });
+
   it('describes its inputs for generic callers', () => {
     expect(nllLossInfo.inputs.map((i) => i.name)).toEqual(['input', 'target']);
     const r = nllLossInfo.compute(

@@ -452,6 +452,9 @@ function gatherAny(
   return Number.isFinite(s) ? s + c : s;
 }
 
+/** Gradient entries zeroed per block in nllLossGrad (32 KB of float64). */
+const GRAD_BLOCK = 4096;
+
 /**
  * Gradient of {@link nllLoss} with respect to `input`: ∂ℓₙ/∂xₙ,ⱼ = −w[yₙ] at j = yₙ and 0
  * elsewhere (and 0 on ignored rows), scaled by the reduction (`mean`: 1 / Σ w[yₙ]).
@@ -473,12 +476,19 @@ export function nllLossGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, den, rows, g, rows);
   const gx = gradBuffer(fn, o.out, 'input', rows * cols);
-  gx.fill(0);
-  for (let n = 0; n < rows; n++) {
-    const k = y[n];
-    if (k === ignoreIndex) continue;
-    const wk = w === undefined ? 1 : w[k];
-    gx[n * cols + k] = -wk * (per === null ? scale : scale * per[n]);
+  // Zeroed and scattered a block of rows at a time (≤ 32 KB of gradient), so the scatter writes
+  // lines the fill has just brought into cache instead of making a second pass over the whole
+  // gradient.
+  const blockRows = Math.max(1, Math.floor(GRAD_BLOCK / cols));
+  for (let b = 0; b < rows; b += blockRows) {
+    const e = Math.min(rows, b + blockRows);
+    gx.fill(0, b * cols, e * cols);
+    for (let n = b; n < e; n++) {
+      const k = y[n];
+      if (k === ignoreIndex) continue;
+      const wk = w === undefined ? 1 : w[k];
+      gx[n * cols + k] = -wk * (per === null ? scale : scale * per[n]);
+    }
   }
   return { input: gx };
 }
