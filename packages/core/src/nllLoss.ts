@@ -476,9 +476,9 @@ export function nllLossGrad(
   const g = o.gradOutput === undefined ? undefined : floatArg(fn, 'gradOutput', o.gradOutput).data;
   const [scale, per] = gradScale(fn, reduction, den, rows, g, rows);
   const gx = gradBuffer(fn, o.out, 'input', rows * cols);
-  // Zeroed and scattered a block of rows at a time (≤ 32 KB of gradient), so the scatter writes
-  // lines the fill has just brought into cache instead of making a second pass over the whole
-  // gradient.
+  // Zeroed and scattered a block of rows at a time (~32 KB of gradient, or one longer row), so
+  // the scatter writes lines the fill has just brought into cache instead of making a second
+  // pass over the whole gradient.
   const blockRows = Math.max(1, Math.floor(GRAD_BLOCK / cols));
   for (let b = 0; b < rows; b += blockRows) {
     const e = Math.min(rows, b + blockRows);

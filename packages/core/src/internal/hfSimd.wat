@@ -14,9 +14,9 @@
 ;; apart: 0 δ (β), 1 ½δ (½β), 2 ½ ("huber") or ½/β ("smooth"); the inputs and the block sums
 ;; wherever the caller says. Constants are loaded once per call (as hgSimd.wat).
 ;;
-;; Each function takes `quads` groups of four float32 at px and py (16 bytes a group), adds the
-;; terms of each block of 256 groups (1024 elements; the last block may be shorter) and writes
-;; the block's sum as f64 at out + 8b. Two accumulators (elements 4k, 4k+1 and 4k+2, 4k+3), each
+;; "huber" and "smooth" take `quads` groups of four float32 at px and py (16 bytes a group),
+;; add the terms of each block of 256 groups (1024 elements; the last block may be shorter) and
+;; write the block's sum as f64 at out + 8b ("sq" and "abs": see there). Two accumulators (elements 4k, 4k+1 and 4k+2, 4k+3), each
 ;; lane adding its ≤ 256 terms in order; the block's sum is ((a₀ + a₁) + (b₀ + b₁)) (as
 ;; mbSimd.wat). pmin(a, d) = d < a ? d : a is one instruction (f64x2.min is a long sequence in
 ;; V8); with a first it returns a itself when the comparison is false: a NaN stays NaN.
