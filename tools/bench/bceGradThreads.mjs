@@ -24,7 +24,7 @@ import { Worker } from 'node:worker_threads';
 const root = new URL('../../', import.meta.url);
 const core = new URL('packages/core/', root);
 const { binaryCrossEntropyWithLogitsGrad } = await import(new URL('dist/index.js', core).href);
-const { EXP256, fillExp2Table } = await import(new URL('dist/internal/wasmSimd.js', core).href);
+const { fillBwConstants } = await import(new URL('dist/internal/bwSigmoid.js', core).href);
 const wabtInit = createRequire(new URL('package.json', core))('wabt');
 
 // bwSimd.wat with its memory import made shared (the only change), compiled by core's wabt
@@ -42,7 +42,8 @@ parsed.validate({ simd: true, threads: true });
 const module = new WebAssembly.Module(parsed.toBinary({}).buffer);
 parsed.destroy();
 
-// bwSigmoid.ts's layout up to the constants (the table, then 14 constants of 16 bytes)
+// bwSigmoid.ts's layout up to the constants (the table, then 14 constants of 16 bytes; the
+// scale k is constant 11: its K_SLOT), filled by its fillBwConstants
 const CONST = 2048;
 const K_SLOT = CONST / 8 + 22;
 const CTL = CONST + 16 * 14; // i32 words: 0 jobs posted, 1 jobs done, 2 worker ready
@@ -56,30 +57,8 @@ const END = SLOT0 + (SLOTS + 1) * SLOT_BYTES;
 const pages = Math.ceil(END / 65536);
 const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
 const buf = memory.buffer;
-fillExp2Table(new Float64Array(buf, 0, 256));
+fillBwConstants(buf);
 const f64 = new Float64Array(buf);
-const i64 = new BigInt64Array(buf);
-const constants = [
-  0,
-  EXP256.log2e,
-  EXP256.shifter,
-  EXP256.ln2hi,
-  EXP256.ln2lo,
-  1,
-  0,
-  0.5,
-  EXP256.c3,
-  EXP256.c4,
-  0,
-  0,
-  512,
-  1 / 512,
-];
-for (let j = 0; j < constants.length; j++) {
-  f64.fill(constants[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
-}
-i64.fill(255n, CONST / 8 + 12, CONST / 8 + 14);
-i64.fill(-(2n ** 63n), CONST / 8 + 20, CONST / 8 + 22);
 const grad = new WebAssembly.Instance(module, { env: { memory } }).exports.grad;
 const ctl = new Int32Array(buf, CTL, 16);
 const at = (s) => SLOT0 + s * SLOT_BYTES;

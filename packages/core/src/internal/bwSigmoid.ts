@@ -84,13 +84,17 @@ interface Kernel {
   f64: Float64Array;
 }
 
-/** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
-const bwKernel = lazySimdKernel(BW_SIMD_WASM, END, ({ exports, memory }): Kernel => {
-  const buf = memory.buffer;
+/**
+ * Fills in what bwSimd.wat's "grad" and "loss" read at fixed offsets of a memory running the
+ * module: the table 2^(i/256) at byte 0 and the constants of the .wat's list from byte 2048,
+ * both lanes, the scale k 0 (the grad sets it per call). Returns the table. Exported for
+ * tools/bench/bceGradThreads.mjs, which runs the module on a memory of its own.
+ */
+export function fillBwConstants(buf: ArrayBufferLike): Float64Array {
   const table = new Float64Array(buf, 0, TABLE_SIZE);
   fillExp2Table(table);
-  const f64 = new Float64Array(buf);
-  const i64 = new BigInt64Array(buf);
+  const f64 = new Float64Array(buf, 0, SUMS / 8);
+  const i64 = new BigInt64Array(buf, 0, SUMS / 8);
   // the constants of bwSimd.wat's list (slot 0 unused), both lanes
   const c = [
     0,
@@ -111,6 +115,14 @@ const bwKernel = lazySimdKernel(BW_SIMD_WASM, END, ({ exports, memory }): Kernel
   for (let j = 0; j < c.length; j++) f64.fill(c[j], CONST / 8 + 2 * j, CONST / 8 + 2 * j + 2);
   i64.fill(255n, CONST / 8 + 12, CONST / 8 + 14);
   i64.fill(-(2n ** 63n), CONST / 8 + 20, CONST / 8 + 22);
+  return table;
+}
+
+/** The kernel's instance (table filled in), or null where WebAssembly or its SIMD is missing. */
+const bwKernel = lazySimdKernel(BW_SIMD_WASM, END, ({ exports, memory }): Kernel => {
+  const buf = memory.buffer;
+  const table = fillBwConstants(buf);
+  const f64 = new Float64Array(buf);
   // spFineTail.ts's SOFTPLUS entries, by the same formulas (points past 40 stay 0)
   for (let j = 0; j <= LAST; j++) {
     const t = Math.exp(-j / STEP);
