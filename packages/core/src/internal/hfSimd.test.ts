@@ -1,5 +1,5 @@
 import { huber, l1, mse, smoothL1 } from '@losskit/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { seededRandom } from '../../test/helpers.js';
 import { watBase64 } from '../../test/watBase64.js';
 import { HF_SIMD_WASM } from './hfSimdBytes.js';
@@ -306,6 +306,24 @@ describe('mse and l1 on the SIMD path ("sq" and "abs")', () => {
       const abs = hfSumSqAbsSimd(x, y, n, 'abs', () => Number.NaN);
       expect(sq).toBe(mse(x64, y64, { reduction: 'sum' }).value);
       expect(abs).toBe(l1(x64, y64, { reduction: 'sum' }).value);
+    }
+  });
+
+  it('leaves mse and l1 to the JavaScript loops where WebAssembly is missing: the same bits', async () => {
+    const n = 2 * HF_CHUNK + 77;
+    const { x, y } = pairs(n, 21);
+    const withKernel = [mse(x, y).value, l1(x, y, { reduction: 'sum' }).value];
+    vi.resetModules();
+    vi.stubGlobal('WebAssembly', undefined);
+    try {
+      const sums = await import('./hfSums.js');
+      expect(sums.hfSumSqAbsSimd(x, y, n, 'sq', () => 0)).toBeNull();
+      const { mse: mseJs } = await import('../mse.js');
+      const { l1: l1Js } = await import('../l1.js');
+      expect([mseJs(x, y).value, l1Js(x, y, { reduction: 'sum' }).value]).toEqual(withKernel);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
     }
   });
 
