@@ -16,10 +16,11 @@
 ;;
 ;; "huber" and "smooth" take `quads` groups of four float32 at px and py (16 bytes a group),
 ;; add the terms of each block of 256 groups (1024 elements; the last block may be shorter) and
-;; write the block's sum as f64 at out + 8b ("sq" and "abs": see there). Two accumulators (elements 4k, 4k+1 and 4k+2, 4k+3), each
-;; lane adding its ≤ 256 terms in order; the block's sum is ((a₀ + a₁) + (b₀ + b₁)) (as
-;; mbSimd.wat). pmin(a, d) = d < a ? d : a is one instruction (f64x2.min is a long sequence in
-;; V8); with a first it returns a itself when the comparison is false: a NaN stays NaN.
+;; write the block's sum as f64 at out + 8b ("sq" and "abs": see there). Two accumulators
+;; (elements 4k, 4k+1 and 4k+2, 4k+3), each lane adding its ≤ 256 terms in order; the block's
+;; sum is ((a₀ + a₁) + (b₀ + b₁)) (as mbSimd.wat). pmin(a, d) = d < a ? d : a is one
+;; instruction (f64x2.min is a long sequence in V8); with a first it returns a itself when the
+;; comparison is false: a NaN stays NaN.
 (module
   (import "env" "memory" (memory 1))
   (func (export "huber") (param $px i32) (param $py i32) (param $quads i32) (param $out i32)
@@ -140,12 +141,18 @@
               (f64x2.promote_low_f32x4 (v128.load64_zero offset=24 (local.get $px)))
               (f64x2.promote_low_f32x4 (v128.load64_zero offset=24 (local.get $py)))))
             ;; v₀, v₁ += ℓ(i), ℓ(i+1) + ℓ(i+4), ℓ(i+5); v₂, v₃ += ℓ(i+2), ℓ(i+3) + ℓ(i+6), ℓ(i+7)
-            (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.mul (local.get $a) (local.get $a)) (f64x2.mul (local.get $c) (local.get $c)))))
-            (local.set $bcc (f64x2.add (local.get $bcc) (f64x2.add (f64x2.mul (local.get $b) (local.get $b)) (f64x2.mul (local.get $e) (local.get $e)))))
+            (local.set $acc (f64x2.add (local.get $acc)
+              (f64x2.add
+                (f64x2.mul (local.get $a) (local.get $a))
+                (f64x2.mul (local.get $c) (local.get $c)))))
+            (local.set $bcc (f64x2.add (local.get $bcc)
+              (f64x2.add
+                (f64x2.mul (local.get $b) (local.get $b))
+                (f64x2.mul (local.get $e) (local.get $e)))))
             (local.set $px (i32.add (local.get $px) (i32.const 32)))
             (local.set $py (i32.add (local.get $py) (i32.const 32)))
             (br $stepLoop)))
-        ;; the block's last (count mod 8) terms, into v₀ one by one
+        ;; the block's last (its length mod 8) terms, into v₀ one by one
         (local.set $v0 (f64x2.extract_lane 0 (local.get $acc)))
         (block $tailDone
           (loop $tailLoop
@@ -192,12 +199,14 @@
               (f64x2.promote_low_f32x4 (v128.load64_zero offset=24 (local.get $px)))
               (f64x2.promote_low_f32x4 (v128.load64_zero offset=24 (local.get $py)))))
             ;; v₀, v₁ += ℓ(i), ℓ(i+1) + ℓ(i+4), ℓ(i+5); v₂, v₃ += ℓ(i+2), ℓ(i+3) + ℓ(i+6), ℓ(i+7)
-            (local.set $acc (f64x2.add (local.get $acc) (f64x2.add (f64x2.abs (local.get $a)) (f64x2.abs (local.get $c)))))
-            (local.set $bcc (f64x2.add (local.get $bcc) (f64x2.add (f64x2.abs (local.get $b)) (f64x2.abs (local.get $e)))))
+            (local.set $acc (f64x2.add (local.get $acc)
+              (f64x2.add (f64x2.abs (local.get $a)) (f64x2.abs (local.get $c)))))
+            (local.set $bcc (f64x2.add (local.get $bcc)
+              (f64x2.add (f64x2.abs (local.get $b)) (f64x2.abs (local.get $e)))))
             (local.set $px (i32.add (local.get $px) (i32.const 32)))
             (local.set $py (i32.add (local.get $py) (i32.const 32)))
             (br $stepLoop)))
-        ;; the block's last (count mod 8) terms, into v₀ one by one
+        ;; the block's last (its length mod 8) terms, into v₀ one by one
         (local.set $v0 (f64x2.extract_lane 0 (local.get $acc)))
         (block $tailDone
           (loop $tailLoop
