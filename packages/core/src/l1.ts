@@ -43,13 +43,12 @@ export function l1<R extends Reduction = 'mean'>(
       ? hfSumSqAbsSimd(x, y, n, 'abs', (i0, i1) => exactBlock(x, y, i0, i1, null))
       : null;
   const sum =
-    simd !== null
-      ? simd
-      : x instanceof Float32Array && y instanceof Float32Array
-        ? sumF32(x, y, n, out)
-        : x instanceof Float64Array && y instanceof Float64Array
-          ? sumF64(x, y, n, out)
-          : sumAny(x, y, n, out);
+    simd ??
+    (x instanceof Float32Array && y instanceof Float32Array
+      ? sumF32(x, y, n, out)
+      : x instanceof Float64Array && y instanceof Float64Array
+        ? sumF64(x, y, n, out)
+        : sumAny(x, y, n, out));
   return finish(reduction, out, sum, n, rows, n, 0);
 }
 
