@@ -1,0 +1,164 @@
+import { type IndexInput, nllLoss } from '@losskit/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SPAN_ROWS, spanSums, spanSumsF32, spanSumsF64 } from './gatherSpans.js';
+
+type LabelType = 'i32' | 'u8' | 'u32' | 'big' | 'f64' | 'array';
+
+function labelsAs(t: LabelType, ys: number[]): IndexInput {
+  switch (t) {
+    case 'i32':
+      return Int32Array.from(ys);
+    case 'u8':
+      return Uint8Array.from(ys);
+    case 'u32':
+      return Uint32Array.from(ys);
+    case 'big':
+      return BigInt64Array.from(ys.map(BigInt));
+    case 'f64':
+      // accepted at run time when integral (indexArg), as BigInt64Array labels become
+      return Float64Array.from(ys) as unknown as IndexInput;
+    default:
+      return ys;
+  }
+}
+
+/** A value of label type t outside [0, cols) that a careless int32 conversion would bring back. */
+function badLabel(t: LabelType, cols: number, pick: number): number {
+  if (t === 'u8') return cols + (pick % (256 - cols));
+  if (t === 'u32') return pick % 2 === 0 ? 2 ** 32 - 1 : 2 ** 31 + 1;
+  if (t === 'i32') return pick % 2 === 0 ? -1 : cols;
+  return pick % 2 === 0 ? 2 ** 32 + 1 : -7; // big, f64, array: 2³² + 1 wraps to 1 as int32
+}
+
+describe('gatherSpans (nllLoss over SPAN_ROWS rows and more)', () => {
+  it('gives the block loop’s sum bit for bit, its ignored count and its first bad row', () => {
+    // nllLoss's unweighted mean/sum takes spans of four streams from SPAN_ROWS rows on (typed
+    // scores, ignoreIndex outside [0, C)); plain-array scores take the block loop alone, so
+    // the two must give the same bits, on every label type, with ignored rows, non-finite
+    // scores, and spans followed by a tail.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: SPAN_ROWS, max: 2 * SPAN_ROWS + 300 }),
+        fc.constantFrom(1, 2, 10),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom('f32', 'f64'),
+        fc.constantFrom<LabelType>('i32', 'u8', 'u32', 'big', 'f64', 'array'),
+        fc.constantFrom('none', 'few', 'class'),
+        fc.boolean(),
+        (rows, cols, seed, xt, yt, ign, special) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          // ignoreIndex: outside [0, C) and representable in the label type, or a class
+          const ii = ign === 'class' ? 0 : yt === 'u8' || yt === 'u32' ? cols + 3 : -100;
+          const xs = Array.from({ length: rows * cols }, () => (rnd() - 0.9) * 10);
+          if (special) {
+            for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+              xs[Math.floor(rnd() * xs.length)] = v;
+            }
+          }
+          const ys = Array.from({ length: rows }, () => Math.floor(rnd() * cols));
+          let ignoredRows = 0;
+          if (ign !== 'none') {
+            for (let i = 0; i < 5; i++) ys[Math.floor(rnd() * rows)] = ii;
+          }
+          for (const v of ys) if (v === ii) ignoredRows++;
+          const x = xt === 'f32' ? Float32Array.from(xs) : Float64Array.from(xs);
+          // the same (float32-rounded) values as a plain array: the block loop without spans
+          const plain = Array.from(x);
+          const y = labelsAs(yt, ys);
+          for (const reduction of ['sum', 'mean'] as const) {
+            const got = nllLoss({ data: x, shape: [rows, cols] }, y, {
+              reduction,
+              ignoreIndex: ii,
+            });
+            const want = nllLoss({ data: plain, shape: [rows, cols] }, y, {
+              reduction,
+              ignoreIndex: ii,
+            });
+            expect(Object.is(got.sumValue, want.sumValue)).toBe(true);
+            expect(got.ignored).toBe(ignoredRows);
+            expect(want.ignored).toBe(ignoredRows);
+            expect(Object.is(got.value, want.value)).toBe(true);
+          }
+          // Two bad labels, the later one in an earlier stream of its span as often as not:
+          // the error names the first row.
+          const bad = ys.slice();
+          const r1 = Math.floor(rnd() * rows);
+          const r2 = Math.floor(rnd() * rows);
+          bad[r1] = badLabel(yt, cols, Math.floor(rnd() * 1000));
+          bad[r2] = badLabel(yt, cols, Math.floor(rnd() * 1000));
+          const first = Math.min(r1, r2);
+          expect(() =>
+            nllLoss({ data: x, shape: [rows, cols] }, labelsAs(yt, bad), {
+              reduction: 'sum',
+              ignoreIndex: ii,
+            }),
+          ).toThrow(`nllLoss: target[${first}] = ${bad[first]} is outside [0, ${cols})`);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('reports labels that an int32 view would wrap into range', () => {
+    // one span and a bit; the bad row sits in the span's third stream
+    const rows = SPAN_ROWS + 100;
+    const cols = 10;
+    const x = new Float32Array(rows * cols).fill(-1);
+    const at = Math.floor(SPAN_ROWS / 2) + 17;
+    const ys = new Array<number>(rows).fill(3);
+    const cases: [IndexInput, number][] = [];
+    ys[at] = 2 ** 32 + 3; // 3 as int32
+    cases.push([Float64Array.from(ys) as unknown as IndexInput, ys[at]], [ys.slice(), ys[at]]);
+    cases.push([BigInt64Array.from(ys.map(BigInt)), ys[at]]);
+    ys[at] = 2 ** 32 - 1; // −1 as int32
+    cases.push([Uint32Array.from(ys), ys[at]]);
+    for (const [y, v] of cases) {
+      expect(() => nllLoss({ data: x, shape: [rows, cols] }, y)).toThrow(
+        `nllLoss: target[${at}] = ${v} is outside [0, ${cols})`,
+      );
+    }
+    // and without it, every row counts: Σ 1 over the rows
+    ys[at] = 3;
+    expect(nllLoss({ data: x, shape: [rows, cols] }, Uint32Array.from(ys)).value).toBe(1);
+  });
+
+  it('adds each block of a span as the block loop does, bit for bit', () => {
+    // Block j of a span: rows 4i + q into a_q (q = 0..3), then (a₀ + a₁) + (a₂ + a₃); values
+    // spread over many magnitudes, so that any other order of the additions changes bits.
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom(1, 3, 10),
+        fc.constantFrom(0, 64, 1000),
+        fc.boolean(),
+        (seed, cols, r0, f32) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          const rows = r0 + SPAN_ROWS;
+          const data = Array.from(
+            { length: rows * cols },
+            () => (rnd() - 0.5) * 10 ** (rnd() * 12),
+          );
+          const x = f32 ? Float32Array.from(data) : Float64Array.from(data);
+          const y = Int32Array.from({ length: rows }, () => Math.floor(rnd() * cols));
+          if (f32) spanSumsF32(x as Float32Array, y, 0, r0, cols);
+          else spanSumsF64(x as Float64Array, y, 0, r0, cols);
+          for (let j = 0; j < SPAN_ROWS / 64; j++) {
+            const a = [0, 0, 0, 0];
+            for (let n = r0 + 64 * j; n < r0 + 64 * (j + 1); n++) a[n % 4] -= x[n * cols + y[n]];
+            expect(Object.is(spanSums[j], a[0] + a[1] + (a[2] + a[3]))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+});

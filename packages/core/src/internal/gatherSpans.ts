@@ -1,0 +1,255 @@
+// The gather of nllLoss.ts (Σₙ −xₙ,yₙ over an [N, C] input) over spans of SPAN_ROWS rows, as four
+// streams: the block sums its loop would compute, computed four blocks at a time.
+//
+// Why four streams. On an input larger than the caches the gather is bound by how many of its
+// cache-line misses are in flight, not by bandwidth: one float per 40-byte row (C = 10), at an
+// offset the index picks, is a stream the hardware prefetchers follow only partly. Plain node on
+// the 2-core Xeon of BENCHMARKS.md, 1M×10 float32, medians of 21: this loop alone 4.8–5.9 ms;
+// a loop touching one float per cache line of the same 40 MB 1.6–1.8 ms; the same gather with the
+// index forced to 0 (a fixed stride) 1.8–3.3 ms; and the gather of four streams at once, rows a
+// span's quarter apart, 2.4–3.1 ms. So inputs of at least SPAN_ROWS rows (and ignoreIndex outside
+// [0, C), the grouped case) go through spans of SPAN_ROWS rows: spanSumsF32/F64 add the span's
+// blocks, four at a time from its four quarters, each block exactly as the loop adds it, into
+// `spanSums`; the loop then takes each block's sum from there, in order, and sums a block itself
+// where the span flagged it (an index out of range or ignored) or the sum is not finite. So the
+// result, the ignored count and the reported bad index are the loop's, bit for bit.
+// Labels that are not an Int32Array are read per span into `spanLabelBuf` (spanLabels).
+
+/** log₂ of the rows per block (nllLoss.ts's BLOCK). */
+export const GATHER_BLOCK_SHIFT = 6;
+const BLOCK = 1 << GATHER_BLOCK_SHIFT;
+/** Blocks per stream in a span. */
+const SPAN_K = 64;
+const SPAN_BLOCKS = 4 * SPAN_K;
+/** Rows per span: inputs with fewer rows take the loop alone. */
+export const SPAN_ROWS = SPAN_BLOCKS * BLOCK;
+/** The block sums of the last span (NaN: flagged). */
+export const spanSums = new Float64Array(SPAN_BLOCKS);
+const spanLabelBuf = new Int32Array(SPAN_ROWS);
+
+/**
+ * Rows [r0, r0 + SPAN_ROWS) of indices `y` (any type but Int32Array) as int32, for spanSums*:
+ * integer typed arrays by one set() (a Uint32 value ≥ 2³¹ wraps to a negative one, still out of
+ * range); float and plain arrays (integers: indexArg checked) value by value, −1 for a value
+ * outside [0, cols) (set() would wrap 2³² + 3 to 3).
+ */
+export function spanLabels(y: ArrayLike<number>, r0: number, cols: number): Int32Array {
+  const out = spanLabelBuf;
+  if (ArrayBuffer.isView(y) && !(y instanceof Float64Array) && !(y instanceof Float32Array)) {
+    out.set((y as Uint32Array).subarray(r0, r0 + SPAN_ROWS));
+  } else {
+    for (let j = 0; j < SPAN_ROWS; j++) {
+      const v = y[r0 + j];
+      out[j] = v >= 0 && v < cols ? v : -1;
+    }
+  }
+  return out;
+}
+
+/**
+ * The sums of the SPAN_BLOCKS blocks of rows [r0, r0 + SPAN_ROWS) into `spanSums`, each added
+ * as the gather* copies add a block (row 4j + i into aᵢ, then (a₀ + a₁) + (a₂ + a₃)), through
+ * four streams SPAN_K blocks apart. The index of row n is y[n − y0]. Where a step meets an index
+ * outside [0, cols), its four blocks get NaN (the caller sums them itself, skipping ignored rows
+ * and reporting the bad index at its row).
+ */
+export function spanSumsF32(
+  x: Float32Array,
+  y: Int32Array,
+  y0: number,
+  r0: number,
+  cols: number,
+): void {
+  const sums = spanSums;
+  const rowsApart = SPAN_K * BLOCK;
+  const apart = rowsApart * cols;
+  for (let j = 0; j < SPAN_K; j++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    let n = r0 + j * BLOCK;
+    let m = n - y0;
+    const e = n + BLOCK;
+    for (; n < e; n += 4, m += 4) {
+      const k0 = y[m];
+      const k1 = y[m + 1];
+      const k2 = y[m + 2];
+      const k3 = y[m + 3];
+      const l0 = y[m + rowsApart];
+      const l1 = y[m + rowsApart + 1];
+      const l2 = y[m + rowsApart + 2];
+      const l3 = y[m + rowsApart + 3];
+      const o0 = y[m + 2 * rowsApart];
+      const o1 = y[m + 2 * rowsApart + 1];
+      const o2 = y[m + 2 * rowsApart + 2];
+      const o3 = y[m + 2 * rowsApart + 3];
+      const p0 = y[m + 3 * rowsApart];
+      const p1 = y[m + 3 * rowsApart + 1];
+      const p2 = y[m + 3 * rowsApart + 2];
+      const p3 = y[m + 3 * rowsApart + 3];
+      if (
+        (k0 | k1 | k2 | k3 | l0 | l1 | l2 | l3 | o0 | o1 | o2 | o3 | p0 | p1 | p2 | p3) < 0 ||
+        k0 >= cols ||
+        k1 >= cols ||
+        k2 >= cols ||
+        k3 >= cols ||
+        l0 >= cols ||
+        l1 >= cols ||
+        l2 >= cols ||
+        l3 >= cols ||
+        o0 >= cols ||
+        o1 >= cols ||
+        o2 >= cols ||
+        o3 >= cols ||
+        p0 >= cols ||
+        p1 >= cols ||
+        p2 >= cols ||
+        p3 >= cols
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+      const base1 = base + apart;
+      b0 -= x[base1 + l0];
+      b1 -= x[base1 + cols + l1];
+      b2 -= x[base1 + 2 * cols + l2];
+      b3 -= x[base1 + 3 * cols + l3];
+      const base2 = base1 + apart;
+      c0 -= x[base2 + o0];
+      c1 -= x[base2 + cols + o1];
+      c2 -= x[base2 + 2 * cols + o2];
+      c3 -= x[base2 + 3 * cols + o3];
+      const base3 = base2 + apart;
+      d0 -= x[base3 + p0];
+      d1 -= x[base3 + cols + p1];
+      d2 -= x[base3 + 2 * cols + p2];
+      d3 -= x[base3 + 3 * cols + p3];
+    }
+    const ok = n === e;
+    sums[j] = ok ? a0 + a1 + (a2 + a3) : Number.NaN;
+    sums[j + SPAN_K] = ok ? b0 + b1 + (b2 + b3) : Number.NaN;
+    sums[j + 2 * SPAN_K] = ok ? c0 + c1 + (c2 + c3) : Number.NaN;
+    sums[j + 3 * SPAN_K] = ok ? d0 + d1 + (d2 + d3) : Number.NaN;
+  }
+}
+
+/**
+ * The sums of the SPAN_BLOCKS blocks of rows [r0, r0 + SPAN_ROWS) into `spanSums`, each added
+ * as the gather* copies add a block (row 4j + i into aᵢ, then (a₀ + a₁) + (a₂ + a₃)), through
+ * four streams SPAN_K blocks apart. The index of row n is y[n − y0]. Where a step meets an index
+ * outside [0, cols), its four blocks get NaN (the caller sums them itself, skipping ignored rows
+ * and reporting the bad index at its row).
+ */
+export function spanSumsF64(
+  x: Float64Array,
+  y: Int32Array,
+  y0: number,
+  r0: number,
+  cols: number,
+): void {
+  const sums = spanSums;
+  const rowsApart = SPAN_K * BLOCK;
+  const apart = rowsApart * cols;
+  for (let j = 0; j < SPAN_K; j++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    let n = r0 + j * BLOCK;
+    let m = n - y0;
+    const e = n + BLOCK;
+    for (; n < e; n += 4, m += 4) {
+      const k0 = y[m];
+      const k1 = y[m + 1];
+      const k2 = y[m + 2];
+      const k3 = y[m + 3];
+      const l0 = y[m + rowsApart];
+      const l1 = y[m + rowsApart + 1];
+      const l2 = y[m + rowsApart + 2];
+      const l3 = y[m + rowsApart + 3];
+      const o0 = y[m + 2 * rowsApart];
+      const o1 = y[m + 2 * rowsApart + 1];
+      const o2 = y[m + 2 * rowsApart + 2];
+      const o3 = y[m + 2 * rowsApart + 3];
+      const p0 = y[m + 3 * rowsApart];
+      const p1 = y[m + 3 * rowsApart + 1];
+      const p2 = y[m + 3 * rowsApart + 2];
+      const p3 = y[m + 3 * rowsApart + 3];
+      if (
+        (k0 | k1 | k2 | k3 | l0 | l1 | l2 | l3 | o0 | o1 | o2 | o3 | p0 | p1 | p2 | p3) < 0 ||
+        k0 >= cols ||
+        k1 >= cols ||
+        k2 >= cols ||
+        k3 >= cols ||
+        l0 >= cols ||
+        l1 >= cols ||
+        l2 >= cols ||
+        l3 >= cols ||
+        o0 >= cols ||
+        o1 >= cols ||
+        o2 >= cols ||
+        o3 >= cols ||
+        p0 >= cols ||
+        p1 >= cols ||
+        p2 >= cols ||
+        p3 >= cols
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+      const base1 = base + apart;
+      b0 -= x[base1 + l0];
+      b1 -= x[base1 + cols + l1];
+      b2 -= x[base1 + 2 * cols + l2];
+      b3 -= x[base1 + 3 * cols + l3];
+      const base2 = base1 + apart;
+      c0 -= x[base2 + o0];
+      c1 -= x[base2 + cols + o1];
+      c2 -= x[base2 + 2 * cols + o2];
+      c3 -= x[base2 + 3 * cols + o3];
+      const base3 = base2 + apart;
+      d0 -= x[base3 + p0];
+      d1 -= x[base3 + cols + p1];
+      d2 -= x[base3 + 2 * cols + p2];
+      d3 -= x[base3 + 3 * cols + p3];
+    }
+    const ok = n === e;
+    sums[j] = ok ? a0 + a1 + (a2 + a3) : Number.NaN;
+    sums[j + SPAN_K] = ok ? b0 + b1 + (b2 + b3) : Number.NaN;
+    sums[j + 2 * SPAN_K] = ok ? c0 + c1 + (c2 + c3) : Number.NaN;
+    sums[j + 3 * SPAN_K] = ok ? d0 + d1 + (d2 + d3) : Number.NaN;
+  }
+}
