@@ -5,6 +5,7 @@ import {
   GATHER_BLOCK_SHIFT,
   SPAN_ROWS,
   spanLabels,
+  spannable,
   spanSums,
   spanSumsF32,
   spanSumsF64,
@@ -225,11 +226,12 @@ function gatherF32(
   const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   const len = x.length;
   let early = 0;
+  const spans = grouped && spannable(y);
   let spanStart = 0;
   let spanEnd = 0;
   for (let b = 0; b < rows; b += BLOCK) {
-    if (grouped && b >= spanEnd && rows - b >= SPAN_ROWS) {
-      spanSumsF32(x, spanLabels(y, b, cols), b, b, cols);
+    if (spans && b >= spanEnd && rows - b >= SPAN_ROWS) {
+      spanSumsF32(x, spanLabels(y, b), b, b, cols);
       spanStart = b;
       spanEnd = b + SPAN_ROWS;
     }
@@ -376,11 +378,12 @@ function gatherF64(
   const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   const len = x.length;
   let early = 0;
+  const spans = grouped && spannable(y);
   let spanStart = 0;
   let spanEnd = 0;
   for (let b = 0; b < rows; b += BLOCK) {
-    if (grouped && b >= spanEnd && rows - b >= SPAN_ROWS) {
-      spanSumsF64(x, spanLabels(y, b, cols), b, b, cols);
+    if (spans && b >= spanEnd && rows - b >= SPAN_ROWS) {
+      spanSumsF64(x, spanLabels(y, b), b, b, cols);
       spanStart = b;
       spanEnd = b + SPAN_ROWS;
     }

@@ -13,7 +13,8 @@
 // `spanSums`; the loop then takes each block's sum from there, in order, and sums a block itself
 // where the span flagged it (an index out of range or ignored) or the sum is not finite. So the
 // result, the ignored count and the reported bad index are the loop's, bit for bit.
-// Labels that are not an Int32Array are read per span into `spanLabelBuf` (spanLabels).
+// Labels of other integer types than Int32Array are read per span into `spanLabelBuf`
+// (spanLabels); float-typed and plain-array labels take the loop alone.
 
 /** log₂ of the rows per block (nllLoss.ts's BLOCK). */
 export const GATHER_BLOCK_SHIFT = 6;
@@ -28,22 +29,22 @@ export const spanSums = new Float64Array(SPAN_BLOCKS);
 const spanLabelBuf = new Int32Array(SPAN_ROWS);
 
 /**
- * Rows [r0, r0 + SPAN_ROWS) of indices `y` (any type but Int32Array) as int32, for spanSums*:
- * integer typed arrays by one set() (a Uint32 value ≥ 2³¹ wraps to a negative one, still out of
- * range); float and plain arrays (integers: indexArg checked) value by value, −1 for a value
- * outside [0, cols) (set() would wrap 2³² + 3 to 3).
+ * Whether indices `y` (not an Int32Array) take spans: integer typed arrays, read per span by
+ * {@link spanLabels}. Float typed arrays and plain arrays keep the loop alone (converting them
+ * value by value, checked, cost more than the spans save).
  */
-export function spanLabels(y: ArrayLike<number>, r0: number, cols: number): Int32Array {
-  const out = spanLabelBuf;
-  if (ArrayBuffer.isView(y) && !(y instanceof Float64Array) && !(y instanceof Float32Array)) {
-    out.set((y as Uint32Array).subarray(r0, r0 + SPAN_ROWS));
-  } else {
-    for (let j = 0; j < SPAN_ROWS; j++) {
-      const v = y[r0 + j];
-      out[j] = v >= 0 && v < cols ? v : -1;
-    }
-  }
-  return out;
+export function spannable(y: ArrayLike<number>): boolean {
+  return ArrayBuffer.isView(y) && !(y instanceof Float64Array) && !(y instanceof Float32Array);
+}
+
+/**
+ * Rows [r0, r0 + SPAN_ROWS) of indices `y`, an integer typed array ({@link spannable}), as
+ * int32 for spanSums*, by one set(): exact for 8- and 16-bit types; a Uint32 value ≥ 2³¹ wraps
+ * to a negative one, still out of range.
+ */
+export function spanLabels(y: ArrayLike<number>, r0: number): Int32Array {
+  spanLabelBuf.set((y as Uint32Array).subarray(r0, r0 + SPAN_ROWS));
+  return spanLabelBuf;
 }
 
 /**
