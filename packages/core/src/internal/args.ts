@@ -1,6 +1,7 @@
 // Validation prologue shared by every kernel: reads tensors, checks shapes and options, and
 // throws errors that name the function, the argument and the offending value.
 import { LossOptionError, LossRangeError, LossShapeError, LossTypeError } from '../errors.js';
+import { bigIndicesToNumbers } from './bigIndices.js';
 
 /** A float input after validation: flat data plus its shape. */
 export interface FloatView {
@@ -172,9 +173,7 @@ export function toMatrix(fn: string, arg: string, v: FloatView, cols?: number): 
 export function indexArg(fn: string, arg: string, x: unknown): IndexView {
   const { data, shape } = unwrap(fn, arg, x);
   if (isBigTyped(data)) {
-    const out = new Float64Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
-    return { data: out, shape: checkShape(fn, arg, data.length, shape) };
+    return { data: bigIndicesToNumbers(data), shape: checkShape(fn, arg, data.length, shape) };
   }
   if (isFloatTyped(data) || Array.isArray(data)) {
     const d = data as ArrayLike<unknown>;
