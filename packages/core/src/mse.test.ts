@@ -136,8 +136,10 @@ describe('mse blocked summation (issue 6)', () => {
 });
 
 describe('mseGrad loops', () => {
-  it('give 2k·(x − y) bit for bit at every length around the eight-element steps, every array type', () => {
-    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1001]) {
+  it('give 2k·(x − y) bit for bit at every length around the steps and the two streams, every array type', () => {
+    // eight-element steps, and runs of two streams 16,384 elements apart (mse.ts's GRAD_APART)
+    const apart = 16384;
+    for (const n of [0, 1, 7, 8, 9, 15, 16, 17, 1001, 2 * apart - 1, 2 * apart, 4 * apart + 13]) {
       const x = Float64Array.from({ length: n }, (_, i) => Math.sin(i * 1.3) * 3);
       const y = Float64Array.from({ length: n }, (_, i) => Math.cos(i * 0.7));
       const types: [ArrayLike<number>, ArrayLike<number>][] = [
