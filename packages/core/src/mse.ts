@@ -212,16 +212,16 @@ function sumSqAny(x: ArrayLike<number>, y: ArrayLike<number>, n: number): number
   return Number.isFinite(s) ? s + c : s;
 }
 
+// mseGrad's loops (gradF32/F64/Any, identical): two streams GRAD_APART elements apart, four
+// elements of each a step, while two such runs fit; then eight per step. Eight per step rather
+// than one: fewer loop tests and bounds checks (four: ~1.4× on 10M elements over one; eight:
+// another ~1.2× over four). Two streams: the loop waits on memory, and two streams keep more of
+// it in flight (10M float32, plain node, medians of 15: eight per step 17.3–18.3 ms, two streams
+// 14.7–16.2 ms). Each gx[i] is the same expression either way.
 /** Elements between mseGrad's two streams (a multiple of 4). */
 const GRAD_APART = 16384;
 
 function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Float64Array): void {
-  // Two streams GRAD_APART elements apart, four elements of each a step, while two such runs
-  // fit; then eight per step. Eight per step rather than one: fewer loop tests and bounds checks
-  // (four: ~1.4× on 10M elements over one; eight: another ~1.2× over four). Two streams: the loop
-  // waits on memory, and two streams keep more of it in flight (10M float32, plain node, medians
-  // of 15: eight per step 17.3–18.3 ms, two streams 14.7–16.2 ms). Each gx[i] is the same
-  // expression either way.
   let i = 0;
   for (; i + 2 * GRAD_APART <= n; i += 2 * GRAD_APART) {
     const e = i + GRAD_APART;
@@ -251,12 +251,6 @@ function gradF32(x: Float32Array, y: Float32Array, n: number, k: number, gx: Flo
 }
 
 function gradF64(x: Float64Array, y: Float64Array, n: number, k: number, gx: Float64Array): void {
-  // Two streams GRAD_APART elements apart, four elements of each a step, while two such runs
-  // fit; then eight per step. Eight per step rather than one: fewer loop tests and bounds checks
-  // (four: ~1.4× on 10M elements over one; eight: another ~1.2× over four). Two streams: the loop
-  // waits on memory, and two streams keep more of it in flight (10M float32, plain node, medians
-  // of 15: eight per step 17.3–18.3 ms, two streams 14.7–16.2 ms). Each gx[i] is the same
-  // expression either way.
   let i = 0;
   for (; i + 2 * GRAD_APART <= n; i += 2 * GRAD_APART) {
     const e = i + GRAD_APART;
@@ -292,12 +286,6 @@ function gradAny(
   k: number,
   gx: Float64Array,
 ): void {
-  // Two streams GRAD_APART elements apart, four elements of each a step, while two such runs
-  // fit; then eight per step. Eight per step rather than one: fewer loop tests and bounds checks
-  // (four: ~1.4× on 10M elements over one; eight: another ~1.2× over four). Two streams: the loop
-  // waits on memory, and two streams keep more of it in flight (10M float32, plain node, medians
-  // of 15: eight per step 17.3–18.3 ms, two streams 14.7–16.2 ms). Each gx[i] is the same
-  // expression either way.
   let i = 0;
   for (; i + 2 * GRAD_APART <= n; i += 2 * GRAD_APART) {
     const e = i + GRAD_APART;

@@ -23,7 +23,8 @@ export function bigIndicesToNumbers(
   const words = new Int32Array(data.buffer, data.byteOffset, 2 * n);
   const signed = data instanceof BigInt64Array;
   const small = new Int32Array(n);
-  // OR of (hi − (lo's sign extension)) over all elements: 0 iff every value fits in int32
+  // OR over all elements of hi XOR lo's sign extension (BigUint64: hi OR lo's sign bit spread):
+  // 0 iff every value fits in int32
   let wide = 0;
   if (signed) {
     for (let i = 0; i < n; i++) {

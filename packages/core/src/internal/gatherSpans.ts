@@ -5,16 +5,17 @@
 // cache-line misses are in flight, not by bandwidth: one float per 40-byte row (C = 10), at an
 // offset the index picks, is a stream the hardware prefetchers follow only partly. Plain node on
 // the 2-core Xeon of BENCHMARKS.md, 1M×10 float32, medians of 21 (BENCHMARKS.md, "nllLoss: four
-// streams"): this loop alone 4.8–7.6 ms; a loop touching one float per cache line of the same
-// 40 MB 1.5–2.2 ms; the same gather with the index forced to 0 (a fixed stride) 1.8–3.3 ms; and
-// the gather of four streams at once, rows a span's quarter apart, 2.4–3.3 ms. So inputs of at least SPAN_ROWS rows (and ignoreIndex outside
-// [0, C), the grouped case) go through spans of SPAN_ROWS rows: spanSumsF32/F64 add the span's
-// blocks, four at a time from its four quarters, each block exactly as the loop adds it, into
-// `spanSums`; the loop then takes each block's sum from there, in order, and sums a block itself
-// where the span flagged it (an index out of range or ignored) or the sum is not finite. So the
-// result, the ignored count and the reported bad index are the loop's, bit for bit.
-// Labels of other integer types than Int32Array are read per span into `spanLabelBuf`
-// (spanLabels); float-typed and plain-array labels take the loop alone.
+// streams"): this loop alone 4.8–7.6 ms; a loop touching one float per cache line of the same 40 MB
+// 1.5–2.2 ms; the same gather with the index forced to 0 (a fixed stride) 1.8–3.3 ms; and the
+// gather of four streams at once, rows a span's quarter apart, 2.4–3.3 ms. So inputs of at least
+// SPAN_ROWS rows (and ignoreIndex outside [0, C), the grouped case) go through spans of SPAN_ROWS
+// rows: spanSumsF32/F64 add the span's blocks, four at a time from its four quarters, each block
+// exactly as the loop adds it, into `spanSums`; the loop then takes each block's sum from there, in
+// order, and sums a block itself where the span flagged it (an index out of range or ignored) or
+// the sum is not finite. So the result, the ignored count and the reported bad index are the
+// loop's, bit for bit.
+// Labels of other integer types than Int32Array are read per span into `spanLabelBuf` (spanLabels);
+// float-typed and plain-array labels take the loop alone.
 
 /** log₂ of the rows per block (nllLoss.ts's BLOCK). */
 export const GATHER_BLOCK_SHIFT = 6;
