@@ -36,6 +36,7 @@
 // Memory: one module instance, compiled on first use and kept: the constants, per call up to
 // HF_CHUNK inputs and targets (float32, copied in with one set() each) and their block sums.
 import { HF_SIMD_WASM } from './hfSimdBytes.js';
+import { touchLines } from './touchLines.js';
 import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
@@ -117,6 +118,7 @@ export function hfSumSimd(
   const kernel = smooth ? kern.smooth : kern.huber;
   const run = (i0: number, i1: number): number => {
     const len = i1 - i0;
+    touchLines(x, y, i0, i1, 8 * n);
     xs.set(x.subarray(i0, i1));
     ys.set(y.subarray(i0, i1));
     // the last group's missing elements: x = y = 0, whose term is +0 in both kernels
@@ -139,10 +141,11 @@ export function hfSumSimd(
  * bit. Returns null, touching nothing, without the kernel.
  *
  * Why a kernel for two loops that are a subtraction and an add per element: it reads the inputs
- * with one memcpy a chunk (TypedArray.set) and then works in cache. On some machines a scalar
- * JavaScript loop streaming from memory gets far less of the memory bandwidth than a copy: on
- * this project's Intel Xeon runner, mse over 10M float32 pairs took 22.5 ms in the loop (3.6 GB/s)
- * and 11.0 ms through this kernel; on the AMD EPYC one the loop was slightly faster, 8.1–8.4 ms
+ * with one memcpy a chunk (TypedArray.set, after touchLines has brought the chunk's lines in) and
+ * then works in cache. On some machines a scalar JavaScript loop streaming from memory gets far
+ * less of the memory bandwidth than a copy: on this project's Intel Xeon runner, mse over 10M
+ * float32 pairs took 22.5 ms in the loop (3.6 GB/s) and 11.0 ms through this kernel before the
+ * touch (~2 ms less with it, touchLines.ts); on the AMD EPYC one the loop was slightly faster, 8.1–8.4 ms
  * against 8.5–8.6 ms for such a kernel (BENCHMARKS.md). The kernel is the one without a slow
  * case. It is also faster on data in cache: 2.0 against 4.2 µs for 4096 pairs, 30 against 65 µs
  * for 65536 (Intel, plain node).
@@ -159,6 +162,7 @@ export function hfSumSqAbsSimd(
   const { xs, ys, res } = kern;
   const kernel = kern[kind];
   const run = (i0: number, i1: number): number => {
+    touchLines(x, y, i0, i1, 8 * n);
     xs.set(x.subarray(i0, i1));
     ys.set(y.subarray(i0, i1));
     kernel(X, Y, i1 - i0, OUT);
