@@ -1,5 +1,7 @@
+import { huberGrad, mse } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/helpers.js';
 import { TOUCH_MIN_BYTES, touchLines } from './touchLines.js';
 
 describe('touchLines', () => {
@@ -42,5 +44,36 @@ describe('touchLines', () => {
     expect(touchLines(a, a, 3, 1, TOUCH_MIN_BYTES)).toBe(0);
     expect(touchLines(a, a, 1, 3, TOUCH_MIN_BYTES)).toBe(6);
     expect(touchLines(a, a, 1, 3, TOUCH_MIN_BYTES - 1)).toBe(0);
+  });
+
+  it('leaves the kernels’ results as they were where the kernels touch (footprint ≥ TOUCH_MIN_BYTES)', () => {
+    // The touch only reads: a call large enough to touch gives the bits of calls too small to,
+    // and leaves its inputs as they were. The references are computed first.
+    const rand = seededRandom(7);
+    const n = TOUCH_MIN_BYTES / 8 + 4099;
+    const x = new Float32Array(n);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      x[i] = (rand() - 0.5) * 8;
+      y[i] = (rand() - 0.5) * 8;
+    }
+    const x0 = x.slice();
+    const y0 = y.slice();
+    // mse (8 bytes an element): the float64 copy of the values through the JavaScript loop,
+    // which the float32 kernel matches bit for bit
+    const ref = mse(Float64Array.from(x), Float64Array.from(y), { reduction: 'sum' }).value;
+    // huberGrad (16 bytes an element): pieces below the threshold
+    const m = TOUCH_MIN_BYTES / 16 + 3;
+    const pieces = new Float64Array(m);
+    for (let i0 = 0; i0 < m; i0 += 65539) {
+      const i1 = Math.min(m, i0 + 65539);
+      pieces.set(huberGrad(x.subarray(i0, i1), y.subarray(i0, i1), { reduction: 'sum' }).input, i0);
+    }
+    expect(Object.is(mse(x, y, { reduction: 'sum' }).value, ref)).toBe(true);
+    const g = huberGrad(x.subarray(0, m), y.subarray(0, m), { reduction: 'sum' }).input;
+    let differ = 0;
+    for (let i = 0; i < m; i++) if (!Object.is(pieces[i], g[i])) differ++;
+    for (let i = 0; i < n; i++) if (!Object.is(x[i], x0[i]) || !Object.is(y[i], y0[i])) differ++;
+    expect(differ).toBe(0);
   });
 });
