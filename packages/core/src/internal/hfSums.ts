@@ -145,10 +145,10 @@ export function hfSumSimd(
  * then works in cache. On some machines a scalar JavaScript loop streaming from memory gets far
  * less of the memory bandwidth than a copy: on this project's Intel Xeon runner, mse over 10M
  * float32 pairs took 22.5 ms in the loop (3.6 GB/s) and 11.0 ms through this kernel before the
- * touch (~2 ms less with it, touchLines.ts); on the AMD EPYC one the loop was slightly faster, 8.1–8.4 ms
- * against 8.5–8.6 ms for such a kernel (BENCHMARKS.md). The kernel is the one without a slow
- * case. It is also faster on data in cache: 2.0 against 4.2 µs for 4096 pairs, 30 against 65 µs
- * for 65536 (Intel, plain node).
+ * touch (~2 ms less with it, touchLines.ts); on the AMD EPYC one the loop was slightly faster,
+ * 8.1–8.4 ms against 8.5–8.6 ms for such a kernel (BENCHMARKS.md). The kernel is the one without
+ * a slow case. It is also faster on data in cache: 2.0 against 4.2 µs for 4096 pairs, 30 against
+ * 65 µs for 65536 (Intel, plain node).
  */
 export function hfSumSqAbsSimd(
   x: Float32Array,
