@@ -37,7 +37,7 @@
 // 8 KiB table, the block sums and two chunks of BL_CHUNK float32 (128 KiB): each chunk stays in
 // L2 between its copy in and the kernel's pass.
 import { BL_SIMD_WASM } from './blSimdBytes.js';
-import { touchLines } from './touchLines.js';
+import { copyPairIn } from './touchLines.js';
 import { lazySimdKernel } from './wasmSimd.js';
 
 /** Elements per kernel call: a multiple of the 256-element block. */
@@ -99,9 +99,7 @@ export const blKernel = lazySimdKernel(
  */
 export function blChunk(k: BlKernel, x: Float32Array, y: Float32Array, b: number, e: number): void {
   const m = e - b;
-  touchLines(x, y, b, e, 8 * x.length);
-  k.p.set(x.subarray(b, e));
-  k.y.set(y.subarray(b, e));
+  copyPairIn(x, y, b, e, k.p, k.y, 8 * x.length);
   // pad to a multiple of 4 with p = y = 1: t = 1, terms +0 that pass the checks
   for (let i = m; (i & 3) !== 0; i++) {
     k.p[i] = 1;

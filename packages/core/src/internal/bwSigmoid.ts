@@ -47,7 +47,7 @@
 // float64 gradients (copied out with one set()), and the 1.3 MB softplus table (20481 points
 // filled; the loops touch the points their data reach: |x| ≤ 12 is 246 KB).
 import { BW_SIMD_WASM } from './bwSimdBytes.js';
-import { touchLines } from './touchLines.js';
+import { copyPairIn } from './touchLines.js';
 import { EXP256, fillExp2Table, lazySimdKernel } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
@@ -182,9 +182,7 @@ export function bwSigmoidGradSimd(
   for (let i0 = 0; i0 < n; i0 += BW_CHUNK) {
     const i1 = Math.min(n, i0 + BW_CHUNK);
     const len = i1 - i0;
-    touchLines(x, y, i0, i1, 16 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 16 * n);
     if (len & 1) {
       // the odd last element's pair: a harmless partner (its result is not copied out)
       xs[len] = 0;
@@ -218,9 +216,7 @@ export function bwLossSumSimd(
   const even = n & ~1;
   for (let i0 = 0; i0 < even; i0 += BW_CHUNK) {
     const i1 = Math.min(even, i0 + BW_CHUNK);
-    touchLines(x, y, i0, i1, 8 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 8 * n);
     const flagged = loss(X, Y, (i1 - i0) >> 1, SUMS, SP_TABLE);
     const blocks = (i1 - i0 + 1023) >> 10;
     let ok = flagged === 0;

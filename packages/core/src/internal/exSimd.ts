@@ -69,7 +69,7 @@
 // the 2 KiB table, the constants, per call up to EX_CHUNK inputs and targets (float32, copied
 // in with one set() each), their float64 gradients (copied out with one set()) or block sums.
 import { EX_SIMD_WASM } from './exSimdBytes.js';
-import { touchLines } from './touchLines.js';
+import { copyPairIn } from './touchLines.js';
 import { EXP256, fillExp2Table, lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
@@ -170,9 +170,7 @@ function blockSums(
   const { xs, ys, sums } = kern;
   const run = (i0: number, i1: number): number => {
     const len = i1 - i0;
-    touchLines(x, y, i0, i1, 8 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 8 * n);
     fn(X, Y, len >> 2, SUMS);
     return len & ~3;
   };
@@ -228,9 +226,7 @@ function grads(
   for (let i0 = 0; i0 < n; i0 += EX_CHUNK) {
     const i1 = Math.min(n, i0 + EX_CHUNK);
     const len = i1 - i0;
-    touchLines(x, y, i0, i1, 16 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 16 * n);
     // the last group's missing elements: harmless partners (their results are not copied out)
     for (let j = len; (j & 3) !== 0; j++) {
       xs[j] = 0;

@@ -36,7 +36,7 @@
 // Memory: one module instance, compiled on first use and kept: the constants, per call up to
 // HF_CHUNK inputs and targets (float32, copied in with one set() each) and their block sums.
 import { HF_SIMD_WASM } from './hfSimdBytes.js';
-import { touchLines } from './touchLines.js';
+import { copyPairIn } from './touchLines.js';
 import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
@@ -118,9 +118,7 @@ export function hfSumSimd(
   const kernel = smooth ? kern.smooth : kern.huber;
   const run = (i0: number, i1: number): number => {
     const len = i1 - i0;
-    touchLines(x, y, i0, i1, 8 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 8 * n);
     // the last group's missing elements: x = y = 0, whose term is +0 in both kernels
     for (let j = len; (j & 3) !== 0; j++) {
       xs[j] = 0;
@@ -162,9 +160,7 @@ export function hfSumSqAbsSimd(
   const { xs, ys, res } = kern;
   const kernel = kern[kind];
   const run = (i0: number, i1: number): number => {
-    touchLines(x, y, i0, i1, 8 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 8 * n);
     kernel(X, Y, i1 - i0, OUT);
     return i1 - i0;
   };

@@ -24,7 +24,7 @@
 // HG_CHUNK inputs and targets (float32, copied in with one set() each) and their float64
 // gradients (copied out with one set()).
 import { HG_SIMD_WASM } from './hgSimdBytes.js';
-import { touchLines } from './touchLines.js';
+import { copyPairIn } from './touchLines.js';
 import { lazySimdKernel } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
@@ -98,9 +98,7 @@ export function hgClampGradSimd(
   for (let i0 = 0; i0 < n; i0 += HG_CHUNK) {
     const i1 = Math.min(n, i0 + HG_CHUNK);
     const len = i1 - i0;
-    touchLines(x, y, i0, i1, 16 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 16 * n);
     // the last group's missing elements: harmless partners (their results are not copied out)
     for (let j = len; (j & 3) !== 0; j++) {
       xs[j] = 0;

@@ -26,7 +26,7 @@
 // and labels (float32, copied in with one set() each: 32 KiB each, which stay in L2) and their
 // block sums.
 import { MB_SIMD_WASM } from './mbSimdBytes.js';
-import { touchLines } from './touchLines.js';
+import { copyPairIn } from './touchLines.js';
 import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript. */
@@ -84,9 +84,7 @@ export function hingeSumSimd(
   if (kern === null) return null;
   const { hinge, xs, ys, res } = kern;
   const run = (i0: number, i1: number): number => {
-    touchLines(x, y, i0, i1, 8 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 8 * n);
     const quads = Math.floor((i1 - i0) / GROUP);
     hinge(X, Y, quads, OUT, margin);
     return quads * GROUP;

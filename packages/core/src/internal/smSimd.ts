@@ -36,7 +36,7 @@
 // 4097 points, 256 KiB), then per call up to SM_CHUNK scores and labels (float32, copied in with
 // one set() each) and their block sums.
 import { SM_SIMD_WASM } from './smSimdBytes.js';
-import { touchLines } from './touchLines.js';
+import { copyPairIn } from './touchLines.js';
 import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the table's first build costs ~3 ms). */
@@ -124,9 +124,7 @@ export function softMarginSumSimd(
   if (kern === null) return null;
   const { sums, xs, ys, res } = kern;
   const run = (i0: number, i1: number): number => {
-    touchLines(x, y, i0, i1, 8 * n);
-    xs.set(x.subarray(i0, i1));
-    ys.set(y.subarray(i0, i1));
+    copyPairIn(x, y, i0, i1, xs, ys, 8 * n);
     const groups = Math.floor((i1 - i0) / GROUP);
     sums(X, Y, groups, OUT);
     return groups * GROUP;

@@ -57,3 +57,22 @@ export function touchLines(
   touched = s;
   return touched;
 }
+
+/**
+ * Copies x[i0, i1) into xs and y[i0, i1) into ys (each from its element 0): the chunk copy of
+ * the kernels over float32 pairs, after {@link touchLines} has read the chunk's lines (when the
+ * call's `footprint`, bytes read and written in all, reaches {@link TOUCH_MIN_BYTES}).
+ */
+export function copyPairIn(
+  x: Float32Array,
+  y: Float32Array,
+  i0: number,
+  i1: number,
+  xs: Float32Array,
+  ys: Float32Array,
+  footprint: number,
+): void {
+  touchLines(x, y, i0, i1, footprint);
+  xs.set(x.subarray(i0, i1));
+  ys.set(y.subarray(i0, i1));
+}
