@@ -36,13 +36,17 @@
 // Memory: one module instance, compiled on first use and kept: the constants, per call up to
 // HF_CHUNK inputs and targets (float32, copied in with one set() each) and their block sums.
 import { HF_SIMD_WASM } from './hfSimdBytes.js';
-import { copyPairIn } from './touchLines.js';
+import { copyPairIn, pairChunk } from './touchLines.js';
 import { lazySimdKernel, sumChunkedBlocks } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const HF_SIMD_MIN = 4096;
-/** Elements per block (huber.ts's and smoothL1.ts's BLOCK) and per kernel call. */
+/** Elements per block (huber.ts's and smoothL1.ts's BLOCK). */
 export const HF_BLOCK = 1024;
+/**
+ * Elements per kernel call (calls past TOUCH_MIN_BYTES take touchLines.ts's smaller
+ * TOUCHED_CHUNK; the blocks and their order are the same either way).
+ */
 export const HF_CHUNK = 1 << 14;
 /** The largest δ the kernel takes (see above); larger δ stay in JavaScript. */
 export const HF_HUBER_MAX_DELTA = 1e150;
@@ -127,7 +131,7 @@ export function hfSumSimd(
     kernel(X, Y, (len + 3) >> 2, OUT);
     return len;
   };
-  return sumChunkedBlocks(n, HF_CHUNK, HF_BLOCK, res, run, exact);
+  return sumChunkedBlocks(n, pairChunk(HF_CHUNK, 8 * n), HF_BLOCK, res, run, exact);
 }
 
 /**
@@ -164,5 +168,5 @@ export function hfSumSqAbsSimd(
     kernel(X, Y, i1 - i0, OUT);
     return i1 - i0;
   };
-  return sumChunkedBlocks(n, HF_CHUNK, HF_BLOCK, res, run, exact);
+  return sumChunkedBlocks(n, pairChunk(HF_CHUNK, 8 * n), HF_BLOCK, res, run, exact);
 }

@@ -24,12 +24,15 @@
 // HG_CHUNK inputs and targets (float32, copied in with one set() each) and their float64
 // gradients (copied out with one set()).
 import { HG_SIMD_WASM } from './hgSimdBytes.js';
-import { copyPairIn } from './touchLines.js';
+import { copyPairIn, pairChunk } from './touchLines.js';
 import { lazySimdKernel } from './wasmSimd.js';
 
 /** Inputs shorter than this stay in JavaScript (the copies' setup costs more than it saves). */
 export const HG_SIMD_MIN = 4096;
-/** Elements per kernel call: x and y 64 KiB each, g 128 KiB, so a chunk stays in L2. */
+/**
+ * Elements per kernel call: x and y 64 KiB each, g 128 KiB, so a chunk stays in L2 (calls past
+ * TOUCH_MIN_BYTES take touchLines.ts's smaller TOUCHED_CHUNK).
+ */
 export const HG_CHUNK = 1 << 14;
 
 /** The constants lo, hi, k, β: 16 bytes each (two equal lanes). */
@@ -95,8 +98,11 @@ export function hgClampGradSimd(
   const c = mul ? 1 / beta : beta;
   consts.set([-hi, -hi, hi, hi, k, k, c, c]);
   const run = beta > 0 ? (mul ? kern.smoothMul : kern.smooth) : kern.huber;
-  for (let i0 = 0; i0 < n; i0 += HG_CHUNK) {
-    const i1 = Math.min(n, i0 + HG_CHUNK);
+  const chunk = pairChunk(HG_CHUNK, 16 * n);
+  // the results of a whole chunk, as one view made once per call
+  const gsChunk = chunk === HG_CHUNK ? gs : gs.subarray(0, chunk);
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const i1 = Math.min(n, i0 + chunk);
     const len = i1 - i0;
     copyPairIn(x, y, i0, i1, xs, ys, 16 * n);
     // the last group's missing elements: harmless partners (their results are not copied out)
@@ -105,7 +111,7 @@ export function hgClampGradSimd(
       ys[j] = 0;
     }
     run(X, Y, (len + 3) >> 2, G);
-    gx.set(len === HG_CHUNK ? gs : gs.subarray(0, len), i0);
+    gx.set(len === chunk ? gsChunk : gs.subarray(0, len), i0);
   }
   return true;
 }

@@ -2,7 +2,7 @@ import { huberGrad, mse } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/helpers.js';
-import { TOUCH_MIN_BYTES, touchLines } from './touchLines.js';
+import { pairChunk, TOUCH_MIN_BYTES, TOUCHED_CHUNK, touchLines } from './touchLines.js';
 
 describe('touchLines', () => {
   it('reads an element of every 64-byte line that [i0, i1) reaches, in both arrays, and none outside', () => {
@@ -46,9 +46,16 @@ describe('touchLines', () => {
     expect(touchLines(a, a, 1, 3, TOUCH_MIN_BYTES - 1)).toBe(0);
   });
 
+  it('takes the smaller chunk exactly where the touch runs', () => {
+    expect(pairChunk(1 << 14, TOUCH_MIN_BYTES)).toBe(TOUCHED_CHUNK);
+    expect(pairChunk(1 << 14, TOUCH_MIN_BYTES - 1)).toBe(1 << 14);
+  });
+
   it('leaves the kernels’ results as they were where the kernels touch (footprint ≥ TOUCH_MIN_BYTES)', () => {
-    // The touch only reads: a call large enough to touch gives the bits of calls too small to,
-    // and leaves its inputs as they were. The references are computed first.
+    // The touch only reads, and the smaller chunks of a touching call (pairChunk) split the
+    // same blocks: a call large enough to touch gives the bits of calls too small to, and
+    // leaves its inputs as they were. The references are computed first. n is not a multiple
+    // of either chunk size, so each call ends with a short chunk.
     const rand = seededRandom(7);
     const n = TOUCH_MIN_BYTES / 8 + 4099;
     const x = new Float32Array(n);
