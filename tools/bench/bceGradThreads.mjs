@@ -24,7 +24,9 @@ import { Worker } from 'node:worker_threads';
 const root = new URL('../../', import.meta.url);
 const core = new URL('packages/core/', root);
 const { binaryCrossEntropyWithLogitsGrad } = await import(new URL('dist/index.js', core).href);
-const { fillBwConstants } = await import(new URL('dist/internal/bwSigmoid.js', core).href);
+const { BW_CONST, fillBwConstants } = await import(
+  new URL('dist/internal/bwSigmoid.js', core).href
+);
 const wabtInit = createRequire(new URL('package.json', core))('wabt');
 
 // bwSimd.wat with its memory import made shared (the only change), compiled by core's wabt
@@ -42,9 +44,9 @@ parsed.validate({ simd: true, threads: true });
 const module = new WebAssembly.Module(parsed.toBinary({}).buffer);
 parsed.destroy();
 
-// bwSigmoid.ts's layout up to the constants (the table, then 14 constants of 16 bytes; the
-// scale k is constant 11: its K_SLOT), filled by its fillBwConstants
-const CONST = 2048;
+// bwSigmoid.ts's layout up to the constants (the table, then 14 constants of 16 bytes from
+// BW_CONST; the scale k is constant 11: its K_SLOT), filled by its fillBwConstants
+const CONST = BW_CONST;
 const K_SLOT = CONST / 8 + 22;
 const CTL = CONST + 16 * 14; // i32 words: 0 jobs posted, 1 jobs done, 2 worker ready
 const PAIRS = 4; // i32 words 4…7: pairs of each worker slot

@@ -5,13 +5,13 @@
 ;; error bound and bwSimd.test.ts checks the bytes against this file. Byte offsets are i32:
 ;; callers keep the memory below 2 GiB.
 ;;
-;; Memory (laid out by bwSigmoid.ts): T[i] = 2^(i/256), i = 0…255, as 256 f64 at byte 0; at
-;; byte 2048 the constants, each as two equal f64 (or i64) lanes, 16 bytes apart:
-;;   0 unused, 1 256/ln2 = 0x1.71547652b82fep+8, 2 1.5·2⁵² (the shifter),
-;;   3 fdlibm's ln2_hi/256 = 0x1.62e42feep-9 (32 bits), 4 (ln2 − ln2_hi)/256 =
-;;   0x1.a39ef35793c76p-41, 5 1.0, 6 i64 255, 7 1/2, 8 1/6 = 0x1.5555555555555p-3,
-;;   9 1/24 = 0x1.5555555555555p-5, 10 the sign bit (i64 −2⁶³), 11 the scale k,
-;;   12 512, 13 1/512;
+;; Memory (laid out by bwSigmoid.ts): at byte 0 the table of "grad"'s exp, 2048 i64 words
+;; T'[i] = bits(2^(i/2048)) − i·2⁴¹ (bits: the float64's bit pattern as an integer; see "grad");
+;; at byte 16384 the constants, each as two equal f64 (or i64) lanes, 16 bytes apart:
+;;   0 unused, 1 2048/ln2 = 0x1.71547652b82fep+11, 2 1.5·2⁵² (the shifter),
+;;   3 fdlibm's ln2_hi/2048 = 0x1.62e42feep-12 (32 bits), 4 (ln2 − ln2_hi)/2048 =
+;;   0x1.a39ef35793c76p-44, 5 1.0, 6 unused, 7 1/2, 8 1/6 = 0x1.5555555555555p-3,
+;;   9 unused, 10 the sign bit (i64 −2⁶³), 11 the scale k, 12 512, 13 1/512;
 ;; the softplus table of spFineTail.ts (for "loss") wherever the caller says, the inputs and
 ;; the results likewise.
 ;; The constants are loaded from memory once per call: lseSimd.wat's splats of mutable globals
@@ -22,7 +22,13 @@
   ;; pairs pairs of float32 logits at px and targets at py (8 bytes a pair): writes
   ;; k·(σ(x) − y) as f64 at out (16 bytes a pair). Per lane, with v = −|x| (x with its sign bit
   ;; set) and the mask h = [x ≠ v] = [x > 0 or x NaN] (x = v for +0 and −0):
-  ;;   e = exp(v) as lseSimd.wat's exp (the table, the degree-4 polynomial), no clamp,
+  ;;   e = exp(v) by a table of 2048 and a degree-3 polynomial, no clamp: t = v·2048/ln2 +
+;;       shifter holds K = round(v·2048/ln2) in its low bits, r = (v − K·ln2_hi/2048) −
+;;       K·ln2_lo/2048, e = ((1 + r) + r²·(1/2 + r/6))·2^(K/2048), where 2^(K/2048) is
+;;       2^(i/2048)·2^⌊K/2048⌋ with i = K mod 2048: its bits are T'[i] + (t << 41) as i64 (the
+;;       shift puts i at bits 41…51, which T' has subtracted, and ⌊K/2048⌋ mod 2¹² at the
+;;       exponent field, 52…63); the index i is masked and scaled in scalar i32s (extracted
+;;       from t), which keeps those operations off the vector ports (~3% here),
   ;;   s = e/(1 + e) = σ(−|x|) ≤ ½,
   ;;   g = k·((h − y) + (1 − 2h)·s), i.e. k·((1 − y) − s) for x > 0 and k·(−y + s) for
   ;;       x ≤ 0 (at x = ±0 both are ½ − y up to the rounding of 1 − y), picked with the mask
@@ -36,21 +42,19 @@
     (local $end i32)
     (local $x v128) (local $y v128) (local $h v128) (local $e v128) (local $s v128)
     (local $v v128) (local $t v128) (local $k v128) (local $r v128) (local $r2 v128)
-    (local $i v128) (local $scale v128) (local $low v128)
+    (local $scale v128) (local $low v128)
     (local $log2eN v128) (local $shifter v128) (local $ln2hiN v128) (local $ln2loN v128)
-    (local $one v128) (local $mask v128) (local $c2 v128) (local $c3 v128) (local $c4 v128)
+    (local $one v128) (local $c2 v128) (local $c3 v128)
     (local $sign v128) (local $kk v128)
-    (local.set $log2eN (v128.load offset=16 (i32.const 2048)))
-    (local.set $shifter (v128.load offset=32 (i32.const 2048)))
-    (local.set $ln2hiN (v128.load offset=48 (i32.const 2048)))
-    (local.set $ln2loN (v128.load offset=64 (i32.const 2048)))
-    (local.set $one (v128.load offset=80 (i32.const 2048)))
-    (local.set $mask (v128.load offset=96 (i32.const 2048)))
-    (local.set $c2 (v128.load offset=112 (i32.const 2048)))
-    (local.set $c3 (v128.load offset=128 (i32.const 2048)))
-    (local.set $c4 (v128.load offset=144 (i32.const 2048)))
-    (local.set $sign (v128.load offset=160 (i32.const 2048)))
-    (local.set $kk (v128.load offset=176 (i32.const 2048)))
+    (local.set $log2eN (v128.load offset=16 (i32.const 16384)))
+    (local.set $shifter (v128.load offset=32 (i32.const 16384)))
+    (local.set $ln2hiN (v128.load offset=48 (i32.const 16384)))
+    (local.set $ln2loN (v128.load offset=64 (i32.const 16384)))
+    (local.set $one (v128.load offset=80 (i32.const 16384)))
+    (local.set $c2 (v128.load offset=112 (i32.const 16384)))
+    (local.set $c3 (v128.load offset=128 (i32.const 16384)))
+    (local.set $sign (v128.load offset=160 (i32.const 16384)))
+    (local.set $kk (v128.load offset=176 (i32.const 16384)))
     (local.set $low (v128.const i64x2 0 0))
     (local.set $end (i32.add (local.get $px) (i32.shl (local.get $pairs) (i32.const 3))))
     (block $done
@@ -68,21 +72,19 @@
           (f64x2.sub (local.get $v) (f64x2.mul (local.get $k) (local.get $ln2hiN)))
           (f64x2.mul (local.get $k) (local.get $ln2loN))))
         (local.set $r2 (f64x2.mul (local.get $r) (local.get $r)))
-        ;; byte offsets 8·(k mod 256) of the two table entries, in i32 lanes 0 and 2
-        (local.set $i (i64x2.shl (v128.and (local.get $t) (local.get $mask)) (i32.const 3)))
+        ;; T'[i] of each lane (byte offset 8·(K mod 2048), from t's i32 lanes 0 and 2), plus t << 41
         (local.set $scale (i64x2.add
           (v128.load64_lane 1
-            (i32x4.extract_lane 2 (local.get $i))
-            (v128.load64_zero (i32x4.extract_lane 0 (local.get $i))))
-          (i64x2.shl (i64x2.shr_u (local.get $t) (i32.const 8)) (i32.const 52))))
+            (i32.shl (i32.and (i32x4.extract_lane 2 (local.get $t)) (i32.const 2047)) (i32.const 3))
+            (v128.load64_zero
+              (i32.shl (i32.and (i32x4.extract_lane 0 (local.get $t)) (i32.const 2047)) (i32.const 3))))
+          (i64x2.shl (local.get $t) (i32.const 41))))
         (local.set $e (f64x2.mul
           (f64x2.add
             (f64x2.add (local.get $one) (local.get $r))
             (f64x2.mul
               (local.get $r2)
-              (f64x2.add
-                (f64x2.add (local.get $c2) (f64x2.mul (local.get $r) (local.get $c3)))
-                (f64x2.mul (local.get $r2) (local.get $c4)))))
+              (f64x2.add (local.get $c2) (f64x2.mul (local.get $r) (local.get $c3)))))
           (local.get $scale)))
         (local.set $s (f64x2.div (local.get $e) (f64x2.add (local.get $one) (local.get $e))))
         (local.set $y (f64x2.promote_low_f32x4 (v128.load64_zero (local.get $py))))
@@ -115,11 +117,11 @@
     (local $a0 v128) (local $a1 v128) (local $b0 v128) (local $b1 v128) (local $c4 v128)
     (local $shifter v128) (local $one v128) (local $sign v128) (local $n512 v128)
     (local $inv512 v128) (local $zero v128)
-    (local.set $shifter (v128.load offset=32 (i32.const 2048)))
-    (local.set $one (v128.load offset=80 (i32.const 2048)))
-    (local.set $sign (v128.load offset=160 (i32.const 2048)))
-    (local.set $n512 (v128.load offset=192 (i32.const 2048)))
-    (local.set $inv512 (v128.load offset=208 (i32.const 2048)))
+    (local.set $shifter (v128.load offset=32 (i32.const 16384)))
+    (local.set $one (v128.load offset=80 (i32.const 16384)))
+    (local.set $sign (v128.load offset=160 (i32.const 16384)))
+    (local.set $n512 (v128.load offset=192 (i32.const 16384)))
+    (local.set $inv512 (v128.load offset=208 (i32.const 16384)))
     (local.set $zero (v128.const i64x2 0 0))
     (local.set $high (v128.const i64x2 0 0))
     (local.set $end (i32.add (local.get $px) (i32.shl (local.get $pairs) (i32.const 3))))
