@@ -85,7 +85,7 @@ async function main(): Promise<number> {
   };
   const m = report.machine;
   process.stdout.write(
-    `\nlosskit bench${v.quick ? ' (quick sizes)' : ''}: ${m.nproc} CPUs (${m.cpu}), node ${m.node}, torch ${m.torch ?? 'skipped'}, tfjs ${m.tfjs ?? 'skipped'}; median of ${reps} reps or more (fast workloads until ${minTime} ms are timed, n= in the table); ratios are peer ms / losskit ms (> 1 means losskit is faster)\n\n`,
+    `\nlosskit bench${v.quick ? ' (quick sizes)' : ''}: ${m.nproc} CPUs (${m.cpu}), node ${m.node}, torch ${m.torch ?? 'skipped'}, tfjs ${m.tfjs ?? 'skipped'}, native loop ${m.cc ?? 'skipped'}; median of ${reps} reps or more (fast workloads until ${minTime} ms are timed, n= in the table); ratios are peer ms / losskit ms (> 1 means losskit is faster)\n\n`,
   );
   process.stdout.write(`${formatTable(report)}\n`);
   process.stdout.write(

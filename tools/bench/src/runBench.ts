@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LosskitPeer } from './losskitPeer.js';
 import { measure, summarize, type Timing } from './measure.js';
+import { NativeLoop } from './nativeLoop.js';
 import { Rng } from './rng.js';
 import { streamWorkloads } from './streamWorkloads.js';
 import { loadTfjs, type Tf, type TfjsBackend } from './tfjsPeer.js';
@@ -39,6 +40,13 @@ export interface Result {
   peer_reps: Partial<Record<PeerName, number>>;
   /** Input bytes read per second (GB/s), for memory-bound kernels. */
   gb_per_s?: number;
+  /**
+   * mse and l1: median ms of a compiled SIMD loop reading the same arrays in this run
+   * (native/memLoop.c, nativeLoop.ts), the bandwidth yardstick; absent without a C compiler.
+   */
+  native_ms?: number;
+  /** Its repetitions. */
+  native_reps?: number;
   /** The loss (or first gradient entry) from losskit and PyTorch: same data, same answer. */
   check?: { losskit: number; pytorch?: number };
   /** Stream rows: the bare-kernel baseline time, rows/s, memory samples. */
@@ -162,6 +170,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } catch (e) {
     skipped.push(`tfjs-cpu, tfjs-wasm skipped: ${(e as Error).message}`);
   }
+  // the bandwidth yardstick, compiled once (not in /dev/shm, which may forbid running programs)
+  const binDir = mkdtempSync(path.join(tmpdir(), 'losskit-bench-bin-'));
+  const native = NativeLoop.compile(binDir);
+  if (native instanceof NativeLoop) machine.cc = native.compiler;
+  else skipped.push(`native SIMD loop skipped: ${native.skipped}`);
   for (const s of skipped) o.log(s);
 
   const results: Result[] = [];
@@ -207,6 +220,16 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         range_ms: { losskit: rangeOf(lk) },
       };
       if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
+      const mode = w.grad ? undefined : ({ mse: 'sq', l1: 'abs' } as const)[w.kernel];
+      if (native instanceof NativeLoop && mode !== undefined && w.memoryBound) {
+        const a = native.run(mode, arrays.input.file, arrays.target.file, o);
+        if (typeof a === 'string') o.log(`${w.name}: native SIMD loop failed (${a})`);
+        else {
+          r.native_ms = a.timing.median;
+          r.native_reps = a.timing.times.length;
+          o.log(`${w.name}: native SIMD loop ${fmtTiming(a.timing)}`);
+        }
+      }
       const record = (peer: PeerName, t: Timing) => {
         r.peers[peer] = t.median;
         r.peer_spread[peer] = t.spread;
@@ -260,6 +283,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(binDir, { recursive: true, force: true });
     losskit.close();
     if (torch instanceof TorchPeer) torch.close();
   }

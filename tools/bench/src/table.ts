@@ -15,6 +15,10 @@ function note(r: Result): string {
       `${r.baseline}: ${ms(r.baseline_ms)} ms, overhead ${(100 * (r.losskit_ms / r.baseline_ms - 1)).toFixed(1)}%`,
     );
   if (r.rows_per_s !== undefined) parts.push(`${(r.rows_per_s / 1e6).toFixed(2)} M rows/s`);
+  if (r.native_ms !== undefined)
+    parts.push(
+      `native SIMD loop ${ms(r.native_ms)} ms (n=${r.native_reps}), losskit ${(r.losskit_ms / r.native_ms).toFixed(2)}× its time`,
+    );
   if (r.memory !== undefined) {
     const m = r.memory;
     parts.push(

@@ -52,7 +52,10 @@ describe('pnpm bench --quick --json', () => {
       // TF.js is an npm dependency, so its peers always run on mse.
       expect(Object.keys(r.peers)).toEqual(expect.arrayContaining(['tfjs-cpu', 'tfjs-wasm']));
       expect(r.gb_per_s).toBeGreaterThan(0);
+      // the bandwidth yardstick, compiled and run on the same arrays in the same run
+      expect(r.native_ms).toBeGreaterThan(0);
     }
+    expect(stdout).toMatch(/native SIMD loop [\d.]+ ms \(n=\d+\), losskit [\d.]+× its time/);
     expect(stdout).toMatch(/\| mse 100000 \| [\d.]+ /);
     // The run is checked against the targets, in the table and in the JSON.
     expect(stdout).toMatch(/- ≥ 2× TF\.js WASM: met by [01] of 1/);

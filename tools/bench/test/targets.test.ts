@@ -70,6 +70,23 @@ describe('checkTargets', () => {
     });
   });
 
+  it('judges the bandwidth target on the issue’s figure and prints the run’s native loop beside it', () => {
+    const bytes = 80e6;
+    const limit = bytes / (BANDWIDTH_LIMIT_GB_S * 1e6); // ms
+    const r = report([
+      row('mse 10000000', 1.9 * limit, { gb_per_s: bytes / (1.9 * limit) / 1e6, native_ms: 5 }),
+      row('l1 10000000', 1.9 * limit, { gb_per_s: bytes / (1.9 * limit) / 1e6 }),
+    ]);
+    const checks = checkTargets(r).filter((c) => c.target === 'within 2× of the bandwidth limit');
+    expect(checks.map((c) => c.met)).toEqual([true, true]);
+    // 80 MB in 5 ms: 16 GB/s; losskit's 1.9 × 6.35 ms is 2.41× the loop's time
+    expect(checks[0].detail).toContain(
+      'native SIMD loop over the same arrays in this run: 5.00 ms',
+    );
+    expect(checks[0].detail).toContain('(16.00 GB/s), losskit 2.41× its time');
+    expect(checks[1].detail).not.toContain('native');
+  });
+
   it('checks the stream rows: overhead, ingest rate and flat memory', () => {
     const tenths = (v: number[]) => ({
       rss_start_mb: 100,
