@@ -8,7 +8,7 @@
 //  • e = exp(v) by lseSimd.wat's method (lseRows.ts's header derives it) with a table of 2048
 //    instead of 256 and a polynomial of degree 3 instead of 4 (two operations fewer a step;
 //    with the table index masked in scalar code and the scale's exponent added in one shift,
-//    the kernel's arithmetic takes ~11% less time: 24.1 → 21.4 ms over 10M pairs in cache on the
+//    the kernel's arithmetic takes ~11% less time: ~24 → ~21 ms over 10M pairs in cache on the
 //    Intel runner). For v ∈ [−700, 0], where the result is normal (v is exact: float32 →
 //    float64 is exact, the sign bit is set):
 //      K = round(v·2048/ln2) to within 0.5 + 3e−11, so |r| ≤ ln2/4096·(1 + 1e−10) ≤

@@ -38,7 +38,7 @@ export const TOUCH_MIN_BYTES = 48 * 2 ** 20;
  * copies still are when the kernel reads them (48 KiB of L1 data cache per core on the Intel
  * runner). Measured there, plain node, 10M float32 pairs, chunks of 16,384 → 4,096 elements,
  * medians of 21 alternating: mse 11.6 → 11.1 ms, l1 12.1 → 11.4, huberGrad 21.8 → 21.1,
- * smoothL1Grad 22.9 → 22.4; 2,048 gained no more, 8,192 about half. Calls in cache keep their
+ * smoothL1Grad 22.9 → 22.4; 2,048 gained no more, 8,192 little. Calls in cache keep their
  * larger chunks: there the smaller ones cost 2–4% (more set() and kernel calls per element:
  * huberGrad over 1M pairs 1.21 → 1.26 ms). A multiple of every block size (1024) and of 4.
  */
