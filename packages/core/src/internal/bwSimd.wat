@@ -23,12 +23,12 @@
   ;; k·(σ(x) − y) as f64 at out (16 bytes a pair). Per lane, with v = −|x| (x with its sign bit
   ;; set) and the mask h = [x ≠ v] = [x > 0 or x NaN] (x = v for +0 and −0):
   ;;   e = exp(v) by a table of 2048 and a degree-3 polynomial, no clamp: t = v·2048/ln2 +
-;;       shifter holds K = round(v·2048/ln2) in its low bits, r = (v − K·ln2_hi/2048) −
-;;       K·ln2_lo/2048, e = ((1 + r) + r²·(1/2 + r/6))·2^(K/2048), where 2^(K/2048) is
-;;       2^(i/2048)·2^⌊K/2048⌋ with i = K mod 2048: its bits are T'[i] + (t << 41) as i64 (the
-;;       shift puts i at bits 41…51, which T' has subtracted, and ⌊K/2048⌋ mod 2¹² at the
-;;       exponent field, 52…63); the index i is masked and scaled in scalar i32s (extracted
-;;       from t), which keeps those operations off the vector ports (~3% here),
+  ;;       shifter holds K = round(v·2048/ln2) in its low bits, r = (v − K·ln2_hi/2048) −
+  ;;       K·ln2_lo/2048, e = ((1 + r) + r²·(1/2 + r/6))·2^(K/2048), where 2^(K/2048) is
+  ;;       2^(i/2048)·2^⌊K/2048⌋ with i = K mod 2048: its bits are T'[i] + (t << 41) as i64 (the
+  ;;       shift puts i at bits 41…51, which T' has subtracted, and ⌊K/2048⌋ mod 2¹² at the
+  ;;       exponent field, 52…63); the index i is masked and scaled in scalar i32s (extracted
+  ;;       from t), which keeps those operations off the vector ports (~3% here),
   ;;   s = e/(1 + e) = σ(−|x|) ≤ ½,
   ;;   g = k·((h − y) + (1 − 2h)·s), i.e. k·((1 − y) − s) for x > 0 and k·(−y + s) for
   ;;       x ≤ 0 (at x = ±0 both are ½ − y up to the rounding of 1 − y), picked with the mask
@@ -75,9 +75,13 @@
         ;; T'[i] of each lane (byte offset 8·(K mod 2048), from t's i32 lanes 0 and 2), plus t << 41
         (local.set $scale (i64x2.add
           (v128.load64_lane 1
-            (i32.shl (i32.and (i32x4.extract_lane 2 (local.get $t)) (i32.const 2047)) (i32.const 3))
+            (i32.shl
+              (i32.and (i32x4.extract_lane 2 (local.get $t)) (i32.const 2047))
+              (i32.const 3))
             (v128.load64_zero
-              (i32.shl (i32.and (i32x4.extract_lane 0 (local.get $t)) (i32.const 2047)) (i32.const 3))))
+              (i32.shl
+                (i32.and (i32x4.extract_lane 0 (local.get $t)) (i32.const 2047))
+                (i32.const 3))))
           (i64x2.shl (local.get $t) (i32.const 41))))
         (local.set $e (f64x2.mul
           (f64x2.add
