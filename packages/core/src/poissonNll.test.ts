@@ -61,6 +61,10 @@ describe('poissonNll', () => {
   });
 
   it('full adds exactly the masked Stirling term to every element', () => {
+    // found by the property below (seed 2056310337): λ = −0, y = 0 gives a plain loss of −0
+    // (0·log(λ + eps) is taken as 0), and PyTorch's loss + masked term is −0 + 0 = +0
+    const minusZero = poissonNll([-0], [0], { logInput: false, full: true, reduction: 'none' });
+    expect(Object.is(minusZero.value[0], 0)).toBe(true);
     fc.assert(
       fc.property(cases(-3, 3), fc.boolean(), ([x, y], logInput) => {
         const plain = poissonNll(x, y, { logInput, reduction: 'none' }).value;

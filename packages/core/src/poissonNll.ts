@@ -277,8 +277,9 @@ function exactBlock(
       // computes 0·(−∞) = NaN there).
       v = yi === 0 ? xi : xi - yi * Math.log(xi + eps);
     }
-    // PyTorch masks the Stirling term where target ≤ 1 (NaN targets keep it, and so propagate).
-    if (full && !(yi <= 1)) v += yi * Math.log(yi) - yi + 0.5 * Math.log(TWO_PI * yi);
+    // PyTorch adds the Stirling term masked to 0 where target ≤ 1 (NaN targets keep it, and so
+    // propagate). The 0 is added too, as there: it turns a loss of −0 into +0.
+    if (full) v += yi <= 1 ? 0 : yi * Math.log(yi) - yi + 0.5 * Math.log(TWO_PI * yi);
     if (out !== null) out[i] = v;
     const u = s + v;
     c += Math.abs(s) >= Math.abs(v) ? s - u + v : v - u + s;
