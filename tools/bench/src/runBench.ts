@@ -151,6 +151,13 @@ function fmtTiming(t: Timing): string {
   return `${t.median.toFixed(2)} ms ±${(50 * t.spread).toFixed(0)}% (${t.times.length} reps)`;
 }
 
+/** The native loop's mode for the mse and l1 rows (their forwards), else undefined. */
+function nativeMode(w: Workload): 'sq' | 'abs' | undefined {
+  if (w.grad || !w.memoryBound) return undefined;
+  if (w.kernel === 'mse') return 'sq';
+  return w.kernel === 'l1' ? 'abs' : undefined;
+}
+
 /** Runs the benchmark: every workload, every available peer, one after the other. */
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const skipped: string[] = [];
@@ -220,8 +227,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         range_ms: { losskit: rangeOf(lk) },
       };
       if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
-      const mode = w.grad ? undefined : ({ mse: 'sq', l1: 'abs' } as const)[w.kernel];
-      if (native instanceof NativeLoop && mode !== undefined && w.memoryBound) {
+      const mode = nativeMode(w);
+      if (native instanceof NativeLoop && mode !== undefined) {
         const a = native.run(mode, arrays.input.file, arrays.target.file, o);
         if (typeof a === 'string') o.log(`${w.name}: native SIMD loop failed (${a})`);
         else {
