@@ -31,7 +31,9 @@ export class NativeLoop {
     if (r.error !== undefined) return { skipped: `cannot run ${cc}: ${r.error.message}` };
     if (r.status !== 0) {
       const why = `${r.stderr}`.trim().split('\n').slice(0, 3).join(' ');
-      return { skipped: `${cc} ${NATIVE_LOOP_FLAGS.join(' ')} failed (${why})` };
+      return {
+        skipped: `${cc} ${NATIVE_LOOP_FLAGS.join(' ')} failed (exit ${r.status}${why ? `: ${why}` : ''})`,
+      };
     }
     const v = spawnSync(cc, ['--version'], { encoding: 'utf8' });
     return new NativeLoop(binary, `${v.stdout ?? ''}`.split('\n')[0].trim() || cc);

@@ -54,8 +54,11 @@ describe('NativeLoop (the bandwidth yardstick, compiled with the machine’s C c
     expect((loop as NativeLoop).run('sq', fx, fy, o)).toMatch(/differ in length/);
   });
 
-  it('is skipped, with the reason, where the compiler is missing', () => {
+  it('is skipped, with the reason, where the compiler is missing or fails', () => {
     const r = NativeLoop.compile(dir, path.join(dir, 'no-such-cc'));
     expect(r).toEqual({ skipped: expect.stringMatching(/cannot run .*no-such-cc/) });
+    expect(NativeLoop.compile(dir, '/bin/false')).toEqual({
+      skipped: '/bin/false -O3 -march=native -ffast-math failed (exit 1)',
+    });
   });
 });
