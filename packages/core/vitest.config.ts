@@ -1,4 +1,5 @@
 import { defineProject } from 'vitest/config';
+import { propertySeedOptions } from '../../scripts/propertySeed.js';
 
 export default defineProject({
   resolve: { conditions: ['@losskit/source'] },
@@ -10,5 +11,6 @@ export default defineProject({
     // arguments): 1–3 s alone, several times that while turbo runs the other packages' tests on
     // the same two cores. A hang still fails, after 60 s instead of 5.
     testTimeout: 60_000,
+    ...propertySeedOptions(),
   },
 });
