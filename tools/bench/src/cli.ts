@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { type BenchReport, PEERS, type PeerName, runBench } from './runBench.js';
-import { formatCpuTable, formatTable } from './table.js';
+import { formatCpuTable, formatFreshResults, formatTable } from './table.js';
 import { checkTargets, formatTargets } from './targets.js';
 
 const USAGE = `usage: pnpm bench [--quick] [--reps N] [--only SUBSTRING] [--json FILE]
@@ -95,6 +95,12 @@ async function main(): Promise<number> {
   if (targets.length > 0) {
     process.stdout.write(
       `\nTargets of issue 6 (PyTorch: met when the CPU-time and the wall-time ratios are both ≥ 1; "within the repetitions' spread": the verdict flips for some pairing of a losskit repetition with a peer repetition):\n\n${formatTargets(targets)}\n`,
+    );
+  }
+  const fresh = formatFreshResults(report);
+  if (fresh !== '') {
+    process.stdout.write(
+      `\nGradients without out (each call allocates its float64 results; PyTorch allocates its float32 ones on every call; not a target of issue 6, whose gradient rows pass out):\n\n${fresh}\n`,
     );
   }
   for (const s of report.skipped) process.stdout.write(`\n${s}`);

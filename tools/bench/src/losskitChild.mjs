@@ -8,8 +8,9 @@
 //
 // Plain JavaScript, so that no loader runs: `node losskitChild.mjs` (losskitPeer.ts starts it),
 // one JSON request per line on stdin, {kernel, grad, options, arrays: {name: {file, dtype,
-// shape}}, reps, budgetMs, warmups}; one answer per line on stdout, {times, cpu, check} (ms per
-// repetition, process CPU ms per repetition, the loss or first gradient entry) or {error}. The
+// shape}}, reps, budgetMs, warmups, freshResult?}; one answer per line on stdout, {times, cpu,
+// check, fresh} (ms per repetition, process CPU ms per repetition, the loss or first gradient
+// entry, whether a gradient call returned arrays of its own rather than `out`) or {error}. The
 // timing loop is measure.ts's `measure`, step for step.
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -56,21 +57,27 @@ async function answer(req) {
   const named = {};
   for (const [k, a] of Object.entries(req.arrays)) named[k] = { data: load(a), shape: a.shape };
   let fn;
+  const out = {};
   if (req.grad) {
     if (info.gradient === undefined) return { error: `${req.kernel} has no gradient yet` };
     // The gradients are written into a caller's buffers (`out`), as a training loop would: one
-    // per differentiable input (e.g. `{input1, input2}` for pair losses).
-    const out = {};
-    for (const i of info.inputs)
-      if (i.differentiable) out[i.name] = new Float64Array(named[i.name].data.length);
-    const options = { ...req.options, out };
+    // per differentiable input (e.g. `{input1, input2}` for pair losses). With `freshResult`, no
+    // `out`: each call allocates its results, whose pages the system zero-fills on first write.
+    if (!req.freshResult)
+      for (const i of info.inputs)
+        if (i.differentiable) out[i.name] = new Float64Array(named[i.name].data.length);
+    const options = req.freshResult ? req.options : { ...req.options, out };
     fn = () => info.gradient(named, options);
   } else {
     fn = () => info.compute(named, req.options);
   }
   let check;
+  let fresh = false;
   try {
-    check = firstValue(fn());
+    const result = fn();
+    check = firstValue(result);
+    // whether a gradient came back in arrays of its own (not `out`): the path that was asked for
+    if (req.grad) fresh = !Object.values(out).includes(Object.values(result)[0]);
   } catch (e) {
     return { error: e.message };
   }
@@ -106,7 +113,7 @@ async function answer(req) {
     spent += dt;
     timed += dt;
   }
-  return { times, cpu, check };
+  return { times, cpu, check, fresh };
 }
 
 for await (const line of createInterface({ input: process.stdin })) {

@@ -17,6 +17,11 @@ export interface LosskitRequest {
   warmups: number;
   /** Keep timing past `reps` until this much is timed (at most 5 × reps): measure.ts's rule. */
   minMs?: number;
+  /**
+   * Gradients: call without `out`, so each call allocates its results (a `Float64Array` per
+   * input) as a call that passes none does; by default they go into preallocated `out` buffers.
+   */
+  freshResult?: boolean;
 }
 
 /**
@@ -32,16 +37,25 @@ export class LosskitPeer {
     spawn(process.execPath, [LOSSKIT_SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] }),
   );
 
-  /** Times one workload: its timings and the value it computed, or why it cannot run. */
-  async run(req: LosskitRequest): Promise<{ timing: Timing; check: number } | string> {
+  /**
+   * Times one workload: its timings, the value it computed and, for a gradient, whether the call
+   * returned arrays of its own (`fresh`, true when `freshResult` was asked); or why it cannot run.
+   */
+  async run(
+    req: LosskitRequest,
+  ): Promise<{ timing: Timing; check: number; fresh: boolean } | string> {
     if (this.worker.gone) return `the losskit process exited (${this.worker.stderr.trim()})`;
     const answer = (await Promise.race([this.worker.ask(req), this.worker.exited])) as
       | string
-      | { times: number[]; cpu: number[]; check: number | null }
+      | { times: number[]; cpu: number[]; check: number | null; fresh: boolean }
       | { error: string };
     if (typeof answer === 'string') return `the losskit process failed: ${answer}`;
     if ('error' in answer) return answer.error;
-    return { timing: summarize(answer.times, answer.cpu), check: answer.check ?? Number.NaN };
+    return {
+      timing: summarize(answer.times, answer.cpu),
+      check: answer.check ?? Number.NaN,
+      fresh: answer.fresh,
+    };
   }
 
   /** The worker's node flags and where `@losskit/core` resolves there. */

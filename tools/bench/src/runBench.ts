@@ -47,6 +47,14 @@ export interface Result {
   native_ms?: number;
   /** Its repetitions. */
   native_reps?: number;
+  /**
+   * Gradients: median ms when each call allocates its results (no `out`), as a call that passes
+   * no buffers does; `losskit_ms` is with preallocated `out` buffers. Not a target of issue 6:
+   * shown because the system's zero-filling of fresh pages can cost more than the gradient.
+   */
+  losskit_fresh_ms?: number;
+  /** Its repetitions. */
+  losskit_fresh_reps?: number;
   /** The loss (or first gradient entry) from losskit and PyTorch: same data, same answer. */
   check?: { losskit: number; pytorch?: number };
   /** Stream rows: the bare-kernel baseline time, rows/s, memory samples. */
@@ -227,6 +235,28 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         range_ms: { losskit: rangeOf(lk) },
       };
       if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
+      if (w.grad) {
+        const f = await losskit.run({
+          kernel: w.kernel,
+          grad: true,
+          options: w.options,
+          arrays,
+          reps: o.reps,
+          budgetMs: o.budgetMs,
+          warmups: 1,
+          minMs: o.minMs,
+          freshResult: true,
+        });
+        if (typeof f === 'string')
+          o.log(`${w.name}: losskit, fresh result per call, failed (${f})`);
+        else if (!f.fresh)
+          o.log(`${w.name}: losskit, fresh result per call: the call used \`out\``);
+        else {
+          r.losskit_fresh_ms = f.timing.median;
+          r.losskit_fresh_reps = f.timing.times.length;
+          o.log(`${w.name}: losskit, fresh result per call, ${fmtTiming(f.timing)}`);
+        }
+      }
       const mode = nativeMode(w);
       if (native instanceof NativeLoop && mode !== undefined) {
         const a = native.run(mode, arrays.input.file, arrays.target.file, o);

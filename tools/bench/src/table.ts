@@ -19,6 +19,14 @@ function note(r: Result): string {
     parts.push(
       `native SIMD loop ${ms(r.native_ms)} ms (n=${r.native_reps}), losskit ${(r.losskit_ms / r.native_ms).toFixed(2)}× its time`,
     );
+  if (r.losskit_fresh_ms !== undefined) {
+    const torch = r.peers['pytorch-1t'];
+    const vs =
+      torch === undefined ? '' : `, pytorch-1t ${(torch / r.losskit_fresh_ms).toFixed(2)}×`;
+    parts.push(
+      `without out (a fresh result per call): ${ms(r.losskit_fresh_ms)} ms (n=${r.losskit_fresh_reps})${vs}`,
+    );
+  }
   if (r.memory !== undefined) {
     const m = r.memory;
     parts.push(
@@ -77,6 +85,29 @@ export function formatCpuTable(report: BenchReport): string {
       return t === undefined ? '–' : `${(t / own).toFixed(2)}× (${ms(t)})`;
     });
     lines.push(`| ${[r.workload, ms(own), ...cells].join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The gradient rows timed without `out` (each call allocates its float64 results, as PyTorch
+ * allocates its float32 ones on every call) against single-threaded PyTorch, wall time: how many
+ * reach 1.0×, then every one that does not. Not a target of issue 6 (its gradient rows pass
+ * `out`, as a training loop would); empty when no such row has a PyTorch time.
+ */
+export function formatFreshResults(report: BenchReport): string {
+  const rows = report.results.flatMap((r) => {
+    const torch = r.peers['pytorch-1t'];
+    const fresh = r.losskit_fresh_ms;
+    return torch === undefined || fresh === undefined ? [] : [{ r, torch, fresh }];
+  });
+  if (rows.length === 0) return '';
+  const below = rows.filter((q) => q.torch < q.fresh);
+  const lines = [`- ≥ 1.0× PyTorch-1t (wall): ${rows.length - below.length} of ${rows.length}`];
+  for (const { r, torch, fresh } of below) {
+    lines.push(
+      `  - below: ${r.workload}: ${(torch / fresh).toFixed(2)}× (${ms(torch)} vs ${ms(fresh)} ms; ${ms(r.losskit_ms)} ms with out)`,
+    );
   }
   return lines.join('\n');
 }

@@ -115,6 +115,9 @@ describe('pnpm bench --quick --json', () => {
       expect(r.peers).toEqual({});
       expect(Number.isFinite(r.check.losskit)).toBe(true);
     }
+    // the gradient is also timed with a fresh result per call (no out); the metric has none
+    expect(report.results[0].losskit_fresh_ms).toBeGreaterThan(0);
+    expect(report.results[1]).not.toHaveProperty('losskit_fresh_ms');
     // Top-1 accuracy of random scores over 10 classes: near 1/10.
     expect(Math.abs(report.results[1].check.losskit - 0.1)).toBeLessThan(0.02);
   }, 120_000);

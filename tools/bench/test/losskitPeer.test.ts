@@ -60,6 +60,29 @@ describe('LosskitPeer', () => {
     expect(await times(3, 60_000)).toBe(15); // a call of microseconds never reaches 60 s: 5 × 3
   });
 
+  it('times a gradient into out buffers, or with a fresh result per call when asked', async () => {
+    const req = {
+      kernel: 'mse',
+      grad: true,
+      options: { reduction: 'sum' },
+      arrays: {
+        input: { ...file('gx', Float32Array.of(3, 2, 3)), shape: [3] },
+        target: { ...file('gy', Float32Array.of(0, 0, 1)), shape: [3] },
+      },
+      reps: 2,
+      budgetMs: 1000,
+      warmups: 1,
+    };
+    const withOut = await peer.run(req);
+    const fresh = await peer.run({ ...req, freshResult: true });
+    if (typeof withOut === 'string') throw new Error(withOut);
+    if (typeof fresh === 'string') throw new Error(fresh);
+    // d/dx Σ(x − y)² = 2(x − y): the first entry, 2·3, either way
+    expect([withOut.check, fresh.check]).toEqual([6, 6]);
+    expect([withOut.fresh, fresh.fresh]).toEqual([false, true]);
+    expect(fresh.timing.times).toHaveLength(2);
+  });
+
   it('answers why a workload cannot run, and keeps serving', async () => {
     const arrays = { input: { ...file('z', Float32Array.of(1)), shape: [1] } };
     const req = { grad: false, options: {}, arrays, reps: 1, budgetMs: 100, warmups: 0 };
