@@ -1,8 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bigIndicesToNumbers } from './bigIndices.js';
+import { bigIndicesToFloat64, bigIndicesToNumbers, LABEL_SCRATCH_MAX } from './bigIndices.js';
 
 function expectNumberOfEach(data: BigInt64Array | BigUint64Array): void {
+  // the float64 labels of the ±1 and 0/1 targets: Number(x) for every x, always a Float64Array
+  const floats = bigIndicesToFloat64(data);
+  expect(floats).toBeInstanceOf(Float64Array);
+  expect(floats.length).toBe(data.length);
+  for (let i = 0; i < data.length; i++) {
+    if (!Object.is(floats[i], Number(data[i]))) {
+      throw new Error(`float64 element ${i}: ${data[i]} gave ${floats[i]}`);
+    }
+  }
   const got = bigIndicesToNumbers(data);
   // an Int32Array exactly when every value fits in int32 (the kernels' fast label loops)
   let fits = true;
@@ -16,7 +25,7 @@ function expectNumberOfEach(data: BigInt64Array | BigUint64Array): void {
   }
 }
 
-describe('bigIndicesToNumbers', () => {
+describe('bigIndicesToNumbers and bigIndicesToFloat64', () => {
   // Words around the sign, the 32-bit halves and 2⁵³ (where the sum must round as Number() does,
   // ties to even), and the ends of both ranges.
   const edges = [
@@ -87,5 +96,28 @@ describe('bigIndicesToNumbers', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('bigIndicesToNumbers into the reused buffer', () => {
+  it('gives each call its own values, whatever the lengths before it', () => {
+    // lengths that grow the buffer, fit inside it, and cross the power of two it rounds to
+    const lengths = [5, 3, 1000, 1, 1024, 1025, 0, 4096, 7];
+    lengths.forEach((n, k) => {
+      const data = BigInt64Array.from({ length: n }, (_, i) => BigInt(((i * 7 + k) % 21) - 10));
+      expectNumberOfEach(data);
+    });
+  });
+
+  it('converts past the cap into a fresh array', () => {
+    const n = LABEL_SCRATCH_MAX + 3;
+    const data = new BigInt64Array(n);
+    data[0] = 5n;
+    data[n - 1] = -7n;
+    const got = bigIndicesToNumbers(data);
+    expect([got.length, got[0], got[1], got[n - 1]]).toEqual([n, 5, 0, -7]);
+    // a smaller conversion afterwards does not touch it
+    expectNumberOfEach(BigInt64Array.from([9n, 8n]));
+    expect([got[0], got[n - 1]]).toEqual([5, -7]);
   });
 });

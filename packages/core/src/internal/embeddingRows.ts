@@ -2,6 +2,7 @@
 // infoNce): several `[N, D]` float inputs read together, with D inferred where unambiguous.
 import { LossShapeError } from '../errors.js';
 import { type FloatView, floatArg, unwrap } from './args.js';
+import { bigIndicesToFloat64 } from './bigIndices.js';
 
 /** Several `[N, D]` inputs of one call, validated to share N and D. */
 export interface EmbeddingRows {
@@ -132,8 +133,10 @@ export function targetPerRow(fn: string, target: FloatView, rows: number, of: st
 export function labelArg(fn: string, arg: string, x: unknown): FloatView {
   const { data, shape } = unwrap(fn, arg, x);
   if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    const out = new Float64Array(data.length);
-    for (let i = 0; i < data.length; i++) out[i] = Number(data[i]);
+    // Number(data[i]) for every i through the 64-bit words (bigIndices.ts), not a BigInt per
+    // element (10M int64 ±1 labels: marginRanking 272–279 ms that way against 20 ms with float
+    // labels)
+    const out = bigIndicesToFloat64(data);
     return floatArg(fn, arg, shape === null ? out : { data: out, shape });
   }
   return floatArg(fn, arg, x);
