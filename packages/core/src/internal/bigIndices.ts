@@ -12,14 +12,14 @@
 //    to even, the rounding Number(bigint) applies to the exact value: Number(data[i]) bit for bit,
 //    beyond 2⁵³ too.
 //
-// The Int32Array is a view into one buffer that later conversions reuse (up to
-// LABEL_SCRATCH_MAX labels; longer inputs get a fresh array). A fresh array costs a page fault
-// per 4 KiB on its first write, and the kernel's gather then reads freshly mapped pages: with
-// 1M int64 labels, nllLoss over [1M, 10] float32 took 8.0–8.7 ms against 2.0–2.2 with Int32Array
-// labels (plain node, medians of 21). This is safe because of how core uses it: indexArg is
-// the only caller, each kernel call converts one target (indexArg once) and uses it only until
-// it returns, no kernel calls another kernel, and nothing returns or keeps the converted labels.
-// A caller that needs two converted targets at once must copy the first.
+// The Int32Array is a view into one buffer that later conversions reuse (up to LABEL_SCRATCH_MAX
+// labels; longer inputs get a fresh array). A fresh array costs a page fault per 4 KiB on its
+// first write: with 1M int64 labels, nllLoss over [1M, 10] float32 took 8.0–8.7 ms with a fresh
+// array per call and 7.3–7.4 reusing one, against 1.9–2.3 with Int32Array labels (plain node,
+// medians of 21; what remains: BENCHMARKS.md, "Ninth session"). This is safe because of how core
+// uses it: indexArg is the only caller, each kernel call converts one target (indexArg once) and
+// uses it only until it returns, no kernel calls another kernel, and nothing returns or keeps
+// the converted labels. A caller that needs two converted targets at once must copy the first.
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
