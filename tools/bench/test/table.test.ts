@@ -1,26 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { BenchReport, Result } from '../src/runBench.js';
 import { formatFreshResults, formatTable } from '../src/table.js';
-
-function row(workload: string, losskitMs: number, extra: Partial<Result> = {}): Result {
-  return {
-    workload,
-    losskit_ms: losskitMs,
-    peers: {},
-    losskit_spread: 0,
-    losskit_reps: 5,
-    peer_spread: {},
-    peer_reps: {},
-    ...extra,
-  };
-}
-
-const report = (results: Result[]): BenchReport => ({
-  results,
-  unavailable: [],
-  skipped: [],
-  machine: {},
-});
+import { report, row } from './resultRows.js';
 
 describe('gradients without out in the table', () => {
   const fast = row('mseGrad 10000000', 16, {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchReport, Result } from '../src/runBench.js';
 import { BANDWIDTH_LIMIT_GB_S, checkTargets, formatTargets } from '../src/targets.js';
-
-function row(workload: string, losskitMs: number, extra: Partial<Result> = {}): Result {
-  return {
-    workload,
-    losskit_ms: losskitMs,
-    peers: {},
-    losskit_spread: 0,
-    losskit_reps: 5,
-    peer_spread: {},
-    peer_reps: {},
-    ...extra,
-  };
-}
+import { report, row } from './resultRows.js';
 
 /** A kernel row timed against PyTorch-1t: wall and CPU times of both. */
 function vsTorch(workload: string, own: [number, number], torch: [number, number]): Result {
@@ -22,13 +10,6 @@ function vsTorch(workload: string, own: [number, number], torch: [number, number
     cpu_ms: { losskit: own[1], 'pytorch-1t': torch[1] },
   });
 }
-
-const report = (results: Result[]): BenchReport => ({
-  results,
-  unavailable: [],
-  skipped: [],
-  machine: {},
-});
 
 const byWorkload = (r: BenchReport, target: string) =>
   Object.fromEntries(
