@@ -212,19 +212,27 @@ describe('nllLoss', () => {
   });
 
   it('matches a row-by-row reference on every array type, with ignored and bad indices', () => {
-    // The unweighted mean/sum runs four rows at a time in blocks of 64, one copy per pair of
-    // array types; 'none' and weights take the row loop. Both must agree with Σ −x[n, yₙ].
-    const ref = (x: ArrayLike<number>, y: ArrayLike<number>, cols: number, ii: number) => {
+    // The mean/sum (weighted or not) run four rows at a time in blocks of 64, one copy per
+    // array type (per pair of types without weights); 'none' takes the row loop. All must agree
+    // with Σ −w[yₙ]·x[n, yₙ] and Σ w[yₙ] (w = 1 without weights).
+    const ref = (
+      x: ArrayLike<number>,
+      y: ArrayLike<number>,
+      cols: number,
+      ii: number,
+      w: ArrayLike<number> | undefined,
+    ) => {
       let s = 0;
       let c = 0;
       let den = 0;
       for (let n = 0; n < y.length; n++) {
         if (y[n] === ii) continue;
-        const v = -x[n * cols + y[n]];
+        const wk = w === undefined ? 1 : w[y[n]];
+        const v = -wk * x[n * cols + y[n]];
         const t = s + v;
         c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
         s = t;
-        den++;
+        den += wk;
       }
       return { sum: Number.isFinite(s) ? s + c : s, den };
     };
@@ -238,7 +246,8 @@ describe('nllLoss', () => {
         fc.constantFrom('i32', 'array', 'big', 'u8'),
         fc.constantFrom('none', 'few', 'many'),
         fc.boolean(),
-        (rows, cols, seed, ii, xt, yt, ign, special) => {
+        fc.boolean(),
+        (rows, cols, seed, ii, xt, yt, ign, special, weighted) => {
           let st = seed;
           const rnd = () => {
             st = (Math.imul(st, 1103515245) + 12345) >>> 0;
@@ -264,20 +273,27 @@ describe('nllLoss', () => {
                 : yt === 'u8'
                   ? Uint8Array.from(ys)
                   : ys;
-          const want = ref(x, ys, cols, ii);
+          // weights that are multiples of 1/8 in [1/8, 4]: their sums are exact, so the
+          // denominators can be compared exactly
+          const weight = weighted
+            ? Float64Array.from({ length: cols }, () => Math.ceil(rnd() * 32) / 8)
+            : undefined;
+          const want = ref(x, ys, cols, ii, weight);
           const input = { data: x, shape: [rows, cols] };
-          const sum = nllLoss(input, yv, { reduction: 'sum', ignoreIndex: ii });
-          const mean = nllLoss(input, yv, { ignoreIndex: ii });
-          const none = nllLoss(input, yv, { reduction: 'none', ignoreIndex: ii });
+          const opts = { ignoreIndex: ii, weight };
+          const sum = nllLoss(input, yv, { ...opts, reduction: 'sum' });
+          const mean = nllLoss(input, yv, opts);
+          const none = nllLoss(input, yv, { ...opts, reduction: 'none' });
           const tol =
             1e-13 *
             Math.max(
               1,
-              xs.reduce((a, v) => (Number.isFinite(v) ? a + Math.abs(v) : a), 0),
+              // weights are at most 4
+              xs.reduce((a, v) => (Number.isFinite(v) ? a + 4 * Math.abs(v) : a), 0),
             );
           for (const r of [sum, mean, none]) {
             expect(r.sumDenominator).toBe(want.den);
-            expect(r.ignored).toBe(rows - want.den);
+            expect(r.ignored).toBe(ys.filter((k) => k === ii).length);
             if (Number.isFinite(want.sum)) {
               expect(Math.abs(r.sumValue - want.sum)).toBeLessThanOrEqual(tol);
             } else expect(r.sumValue).toBe(want.sum);
@@ -295,7 +311,7 @@ describe('nllLoss', () => {
               yt === 'u8' && bad[at] < 0 ? null : yt === 'i32' ? Int32Array.from(bad) : bad;
             if (badY !== null) {
               for (const reduction of ['sum', 'mean', 'none'] as const) {
-                expect(() => nllLoss(input, badY, { reduction, ignoreIndex: ii })).toThrow(
+                expect(() => nllLoss(input, badY, { ...opts, reduction })).toThrow(
                   `nllLoss: target[${at}] = ${bad[at]} is outside [0, ${cols})`,
                 );
               }
