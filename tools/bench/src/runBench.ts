@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { LosskitPeer } from './losskitPeer.js';
+import { LosskitPeer, type LosskitRequest } from './losskitPeer.js';
 import { measure, summarize, type Timing } from './measure.js';
 import { NativeLoop } from './nativeLoop.js';
 import { Rng } from './rng.js';
@@ -205,7 +205,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       if (!matchesOnly(w.name, o.only)) continue;
       const inputs = w.make(new Rng(0x10557));
       const arrays = writeArrays(tmp, inputs);
-      const ran = await losskit.run({
+      const req: LosskitRequest = {
         kernel: w.kernel,
         grad: w.grad,
         options: w.options,
@@ -214,7 +214,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
         budgetMs: o.budgetMs,
         warmups: 2,
         minMs: o.minMs,
-      });
+      };
+      const ran = await losskit.run(req);
       if (typeof ran === 'string') {
         o.log(`${w.name}: unavailable (${ran})`);
         unavailable.push({ workload: w.name, reason: ran });
@@ -236,17 +237,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       };
       if (w.memoryBound) r.gb_per_s = inputBytes(inputs) / lk.median / 1e6;
       if (w.grad) {
-        const f = await losskit.run({
-          kernel: w.kernel,
-          grad: true,
-          options: w.options,
-          arrays,
-          reps: o.reps,
-          budgetMs: o.budgetMs,
-          warmups: 1,
-          minMs: o.minMs,
-          freshResult: true,
-        });
+        const f = await losskit.run({ ...req, warmups: 1, freshResult: true });
         if (typeof f === 'string')
           o.log(`${w.name}: losskit, fresh result per call, failed (${f})`);
         else if (!f.fresh)
