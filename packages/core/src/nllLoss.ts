@@ -1,14 +1,18 @@
 import { floatArg, integerOption, optionsArg, vectorOption } from './internal/args.js';
+import { bigIndicesToNumbers, bigWords } from './internal/bigIndices.js';
 import { indexedRows } from './internal/classification.js';
 import { cwRows, cwTargetError } from './internal/cwRows.js';
 import {
   GATHER_BLOCK_SHIFT,
   SPAN_ROWS,
+  spanBigLabels,
   spanLabels,
   spannable,
   spanSums,
   spanSumsF32,
   spanSumsF64,
+  spanSumsWordsF32,
+  spanSumsWordsF64,
 } from './internal/gatherSpans.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -68,23 +72,19 @@ export function nllLoss<R extends Reduction = 'mean'>(
   const reduction = reductionOption<Reduction>(fn, o.reduction) as R;
   const ignoreIndex = integerOption(fn, 'ignoreIndex', o.ignoreIndex, -100);
   // Types and shapes only: the loops below check each index against [0, C) themselves.
-  const { x, rows, cols, y } = cwRows(fn, input, target);
+  // (int64 targets are kept as they are: gatherBig reads them range by range)
+  const { x, rows, cols, y: yn, big } = cwRows(fn, input, target, true);
   const w = vectorOption(fn, 'weight', o.weight, cols, 'the class count C');
   const out = reduction === 'none' ? outputBuffer(fn, o.out, rows) : null;
   if (w === undefined && out === null) {
-    const sum =
-      x instanceof Float32Array
-        ? y instanceof Int32Array
-          ? gatherF32I32(fn, x, y, rows, cols, ignoreIndex)
-          : gatherF32(fn, x, y, rows, cols, ignoreIndex)
-        : x instanceof Float64Array
-          ? y instanceof Int32Array
-            ? gatherF64I32(fn, x, y, rows, cols, ignoreIndex)
-            : gatherF64(fn, x, y, rows, cols, ignoreIndex)
-          : gatherAny(fn, x, y, rows, cols, ignoreIndex);
+    let sum = big === null ? undefined : gatherBig(fn, x, big, rows, cols, ignoreIndex);
+    if (sum === undefined) {
+      sum = gather(fn, x, big === null ? yn : bigIndicesToNumbers(big), rows, cols, ignoreIndex);
+    }
     const ignored = gatherIgnored;
     return finish(reduction, null, sum, rows - ignored, rows, rows, ignored);
   }
+  const y = big === null ? yn : bigIndicesToNumbers(big);
   // the weights as float64 (exact), or ones: −1·x = −x and Σ 1 are exact, as without weights
   const wv = w === undefined ? onesOf(cols) : w instanceof Float64Array ? w : Float64Array.from(w);
   const sum =
@@ -440,6 +440,108 @@ const BLOCK_SHIFT = GATHER_BLOCK_SHIFT;
 const BLOCK = 1 << BLOCK_SHIFT;
 /** Ignored rows counted by the last gather* call. */
 let gatherIgnored = 0;
+/**
+ * The running Neumaier sum [s, compensation c] that gatherF32I32/gatherF64I32 add rows [r0, r1)
+ * to: they carry it from one range to the next, so summing a target range by range (gatherBig)
+ * adds exactly what one call over all rows adds, in the same order. A Float64Array rather than
+ * two module variables, whose values the optimized loop cannot assume to be numbers: over
+ * [1M, 10] float32 with Int32Array labels (8 separate processes each, medians) the two-variable
+ * form took 2.70–2.76 ms, this one 2.48–2.87, the code before ranges 2.24–2.88; single runs
+ * spread wider than these differences.
+ */
+const gatherSC = new Float64Array(2);
+
+/** Starts a range-by-range gather (gatherF32I32 / gatherF64I32). */
+function gatherStart(): void {
+  gatherSC[0] = 0;
+  gatherSC[1] = 0;
+  gatherIgnored = 0;
+}
+
+/** The sum of the range-by-range gather (the compensation dropped when it is not finite). */
+function gatherTotal(): number {
+  const s = gatherSC[0];
+  return Number.isFinite(s) ? s + gatherSC[1] : s;
+}
+
+/** Σₙ −xₙ,yₙ over all rows, through the copy for the scores' and labels' types. */
+function gather(
+  fn: string,
+  x: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): number {
+  if (x instanceof Float32Array) {
+    if (!(y instanceof Int32Array)) return gatherF32(fn, x, y, rows, cols, ignoreIndex);
+    gatherStart();
+    gatherF32I32(fn, x, y, 0, 0, rows, cols, ignoreIndex, -1);
+    return gatherTotal();
+  }
+  if (x instanceof Float64Array) {
+    if (!(y instanceof Int32Array)) return gatherF64(fn, x, y, rows, cols, ignoreIndex);
+    gatherStart();
+    gatherF64I32(fn, x, y, 0, 0, rows, cols, ignoreIndex, -1);
+    return gatherTotal();
+  }
+  return gatherAny(fn, x, y, rows, cols, ignoreIndex);
+}
+
+/**
+ * The gather over int64 class indices (BigInt64Array / BigUint64Array), read in place, SPAN_ROWS
+ * rows at a time. A full span (ignoreIndex outside [0, C)) takes its block sums from
+ * spanSumsWords*, which reads the labels' 64-bit words in the scores' four streams; only a span
+ * with a flagged or non-finite block has its labels converted (spanBigLabels: one buffer of
+ * SPAN_ROWS int32, 64 KB), and so do the rows past the last span. gatherF32I32/F64I32 then add
+ * the range as they add an Int32Array target: the same blocks, sums and order, so the result, the
+ * ignored count and a reported bad index are those of the same labels as an Int32Array, bit for
+ * bit. Returns undefined when a label to convert does not fit in int32 (never a class index; it
+ * may be ignoreIndex, or an error to report), for plain-array scores, or on a big-endian
+ * platform: the caller then converts the whole target and takes the general path.
+ * Converting the whole target first (bigIndicesToNumbers) cost more than the conversion itself:
+ * [1M, 10] float32, 7.3–7.9 ms against 2.1–2.7 for the same labels as an Int32Array, the
+ * conversion alone 1.9–2.0 (plain node, medians of 21): its one sequential stream is slow here.
+ */
+function gatherBig(
+  fn: string,
+  x: ArrayLike<number>,
+  big: BigInt64Array | BigUint64Array,
+  rows: number,
+  cols: number,
+  ignoreIndex: number,
+): number | undefined {
+  const words = bigWords(big);
+  if (words === null || !(x instanceof Float32Array || x instanceof Float64Array)) return undefined;
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
+  gatherStart();
+  for (let r0 = 0; r0 < rows; r0 += SPAN_ROWS) {
+    const r1 = Math.min(rows, r0 + SPAN_ROWS);
+    let ready = -1;
+    let y: Int32Array | null = null;
+    if (grouped && r1 - r0 === SPAN_ROWS) {
+      if (x instanceof Float32Array) spanSumsWordsF32(x, words, r0, cols);
+      else spanSumsWordsF64(x, words, r0, cols);
+      ready = r0;
+      // every block summed: the loop reads no label
+      if (allFinite(spanSums)) y = NO_LABELS;
+    }
+    if (y === null) {
+      y = spanBigLabels(big, r0, r1 - r0);
+      if (y === null) return undefined;
+    }
+    if (x instanceof Float32Array) gatherF32I32(fn, x, y, r0, r0, r1, cols, ignoreIndex, ready);
+    else gatherF64I32(fn, x, y, r0, r0, r1, cols, ignoreIndex, ready);
+  }
+  return gatherTotal();
+}
+
+const NO_LABELS = new Int32Array(0);
+
+function allFinite(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!(a[i] - a[i] === 0)) return false;
+  return true;
+}
 // Reading ahead: at each block the loop also loads the score AHEAD elements further on (≥ 8 KB
 // ahead: two 4 KB pages for float32) and keeps it in `gatherSink` (so the load is not dropped).
 // The hardware prefetchers follow the stream only within a 4 KB page; this load starts each new
@@ -448,25 +550,31 @@ let gatherIgnored = 0;
 const AHEAD = 2048;
 const gatherSink = { value: 0 };
 
+// gatherF32I32 / gatherF64I32: rows [r0, r1) (r0 a multiple of BLOCK), the index of row n at
+// y[n − y0], added to gatherSC and gatherIgnored. `ready`: the first row of a span whose sums are
+// already in spanSums (gatherBig), else −1.
 function gatherF32I32(
   fn: string,
   x: Float32Array,
   y: Int32Array,
-  rows: number,
+  y0: number,
+  r0: number,
+  r1: number,
   cols: number,
   ignoreIndex: number,
-): number {
-  let s = 0;
-  let c = 0;
-  let ignored = 0;
+  ready: number,
+): void {
+  let s = gatherSC[0];
+  let c = gatherSC[1];
+  let ignored = gatherIgnored;
   const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   const len = x.length;
   let early = 0;
   let spanStart = 0;
   let spanEnd = 0;
-  for (let b = 0; b < rows; b += BLOCK) {
-    if (grouped && b >= spanEnd && rows - b >= SPAN_ROWS) {
-      spanSumsF32(x, y, 0, b, cols);
+  for (let b = r0; b < r1; b += BLOCK) {
+    if (grouped && b >= spanEnd && r1 - b >= SPAN_ROWS) {
+      if (b !== ready) spanSumsF32(x, y, y0, b, cols);
       spanStart = b;
       spanEnd = b + SPAN_ROWS;
     }
@@ -474,7 +582,7 @@ function gatherF32I32(
     // by the span, or not finite) is summed here.
     let acc = b < spanEnd ? spanSums[(b - spanStart) >> BLOCK_SHIFT] : Number.NaN;
     if (!(acc - acc === 0)) {
-      const e = Math.min(rows, b + BLOCK);
+      const e = Math.min(r1, b + BLOCK);
       const g = grouped ? e : b;
       const ahead = b * cols + AHEAD;
       if (ahead < len) early += x[ahead];
@@ -483,11 +591,12 @@ function gatherF32I32(
       let a2 = 0;
       let a3 = 0;
       let n = b;
-      for (; n + 3 < g; n += 4) {
-        const k0 = y[n];
-        const k1 = y[n + 1];
-        const k2 = y[n + 2];
-        const k3 = y[n + 3];
+      let m = b - y0;
+      for (; n + 3 < g; n += 4, m += 4) {
+        const k0 = y[m];
+        const k1 = y[m + 1];
+        const k2 = y[m + 2];
+        const k3 = y[m + 3];
         // An index out of range (or ignored: ignoreIndex is out of range here): the rest of
         // the block goes row by row.
         if ((k0 | k1 | k2 | k3) < 0 || k0 >= cols || k1 >= cols || k2 >= cols || k3 >= cols) break;
@@ -497,8 +606,8 @@ function gatherF32I32(
         a2 -= x[base + 2 * cols + k2];
         a3 -= x[base + 3 * cols + k3];
       }
-      for (; n < e; n++) {
-        const k = y[n];
+      for (; n < e; n++, m++) {
+        const k = y[m];
         if (k === ignoreIndex) {
           ignored++;
           continue;
@@ -512,9 +621,10 @@ function gatherF32I32(
     c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
     s = t;
   }
+  gatherSC[0] = s;
+  gatherSC[1] = c;
   gatherIgnored = ignored;
   gatherSink.value = early;
-  return Number.isFinite(s) ? s + c : s;
 }
 
 function gatherF32(
@@ -604,21 +714,24 @@ function gatherF64I32(
   fn: string,
   x: Float64Array,
   y: Int32Array,
-  rows: number,
+  y0: number,
+  r0: number,
+  r1: number,
   cols: number,
   ignoreIndex: number,
-): number {
-  let s = 0;
-  let c = 0;
-  let ignored = 0;
+  ready: number,
+): void {
+  let s = gatherSC[0];
+  let c = gatherSC[1];
+  let ignored = gatherIgnored;
   const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
   const len = x.length;
   let early = 0;
   let spanStart = 0;
   let spanEnd = 0;
-  for (let b = 0; b < rows; b += BLOCK) {
-    if (grouped && b >= spanEnd && rows - b >= SPAN_ROWS) {
-      spanSumsF64(x, y, 0, b, cols);
+  for (let b = r0; b < r1; b += BLOCK) {
+    if (grouped && b >= spanEnd && r1 - b >= SPAN_ROWS) {
+      if (b !== ready) spanSumsF64(x, y, y0, b, cols);
       spanStart = b;
       spanEnd = b + SPAN_ROWS;
     }
@@ -626,7 +739,7 @@ function gatherF64I32(
     // by the span, or not finite) is summed here.
     let acc = b < spanEnd ? spanSums[(b - spanStart) >> BLOCK_SHIFT] : Number.NaN;
     if (!(acc - acc === 0)) {
-      const e = Math.min(rows, b + BLOCK);
+      const e = Math.min(r1, b + BLOCK);
       const g = grouped ? e : b;
       const ahead = b * cols + AHEAD;
       if (ahead < len) early += x[ahead];
@@ -635,11 +748,12 @@ function gatherF64I32(
       let a2 = 0;
       let a3 = 0;
       let n = b;
-      for (; n + 3 < g; n += 4) {
-        const k0 = y[n];
-        const k1 = y[n + 1];
-        const k2 = y[n + 2];
-        const k3 = y[n + 3];
+      let m = b - y0;
+      for (; n + 3 < g; n += 4, m += 4) {
+        const k0 = y[m];
+        const k1 = y[m + 1];
+        const k2 = y[m + 2];
+        const k3 = y[m + 3];
         // An index out of range (or ignored: ignoreIndex is out of range here): the rest of
         // the block goes row by row.
         if ((k0 | k1 | k2 | k3) < 0 || k0 >= cols || k1 >= cols || k2 >= cols || k3 >= cols) break;
@@ -649,8 +763,8 @@ function gatherF64I32(
         a2 -= x[base + 2 * cols + k2];
         a3 -= x[base + 3 * cols + k3];
       }
-      for (; n < e; n++) {
-        const k = y[n];
+      for (; n < e; n++, m++) {
+        const k = y[m];
         if (k === ignoreIndex) {
           ignored++;
           continue;
@@ -664,9 +778,10 @@ function gatherF64I32(
     c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
     s = t;
   }
+  gatherSC[0] = s;
+  gatherSC[1] = c;
   gatherIgnored = ignored;
   gatherSink.value = early;
-  return Number.isFinite(s) ? s + c : s;
 }
 
 function gatherF64(

@@ -3,6 +3,8 @@
 import { LossOptionError, LossRangeError, LossShapeError, LossTypeError } from '../errors.js';
 import { bigIndicesToNumbers } from './bigIndices.js';
 
+const NO_INDICES = new Int32Array(0);
+
 /** A float input after validation: flat data plus its shape. */
 export interface FloatView {
   readonly data: ArrayLike<number>;
@@ -18,8 +20,11 @@ export interface MatrixView {
 
 /** Class indices after validation: numbers (BigInt arrays are converted once). */
 export interface IndexView {
+  /** The indices as numbers (empty when `big` holds them). */
   readonly data: ArrayLike<number>;
   readonly shape: readonly number[];
+  /** A BigInt64Array / BigUint64Array as it was passed, when indexArg was asked to keep it. */
+  readonly big?: BigInt64Array | BigUint64Array;
 }
 
 /** A short description of a value for error messages. */
@@ -169,11 +174,17 @@ export function toMatrix(fn: string, arg: string, v: FloatView, cols?: number): 
   );
 }
 
-/** Reads class indices: integer typed arrays, BigInt64Array, or integral numbers. */
-export function indexArg(fn: string, arg: string, x: unknown): IndexView {
+/**
+ * Reads class indices: integer typed arrays, BigInt64Array, or integral numbers. BigInt arrays
+ * are converted to numbers, unless `keepBig`: then they come back as `big` (and `data` is empty)
+ * for a kernel that reads their 64-bit words itself.
+ */
+export function indexArg(fn: string, arg: string, x: unknown, keepBig = false): IndexView {
   const { data, shape } = unwrap(fn, arg, x);
   if (isBigTyped(data)) {
-    return { data: bigIndicesToNumbers(data), shape: checkShape(fn, arg, data.length, shape) };
+    const checked = checkShape(fn, arg, data.length, shape);
+    if (keepBig) return { data: NO_INDICES, shape: checked, big: data };
+    return { data: bigIndicesToNumbers(data), shape: checked };
   }
   if (isFloatTyped(data) || Array.isArray(data)) {
     const d = data as ArrayLike<unknown>;

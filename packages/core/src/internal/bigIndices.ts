@@ -16,12 +16,21 @@
 // labels; longer inputs get a fresh array). A fresh array costs a page fault per 4 KiB on its
 // first write: with 1M int64 labels, nllLoss over [1M, 10] float32 took 8.0–8.7 ms with a fresh
 // array per call and 7.3–7.4 reusing one, against 1.9–2.3 with Int32Array labels (plain node,
-// medians of 21; what remains: BENCHMARKS.md, "Ninth session"). This is safe because of how core
+// medians of 21). nllLoss's unweighted mean and sum now read the words in place instead
+// (gatherBig in nllLoss.ts, bigWords and bigIndicesInto here). This is safe because of how core
 // uses it: indexArg is the only caller, each kernel call converts one target (indexArg once) and
 // uses it only until it returns, no kernel calls another kernel, and nothing returns or keeps
 // the converted labels. A caller that needs two converted targets at once must copy the first.
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * The 64-bit words of `data` as int32 pairs, low word first (a view of the same bytes), or null
+ * on a big-endian platform.
+ */
+export function bigWords(data: BigInt64Array | BigUint64Array): Int32Array | null {
+  return littleEndian ? new Int32Array(data.buffer, data.byteOffset, 2 * data.length) : null;
+}
 
 /** Labels converted into the reused buffer at most (16 MiB); longer inputs get a fresh one. */
 export const LABEL_SCRATCH_MAX = 1 << 22;
@@ -46,26 +55,10 @@ export function bigIndicesToNumbers(
 ): Int32Array | Float64Array {
   const n = data.length;
   if (!littleEndian) return Float64Array.from(data, Number);
+  const small = int32Labels(n);
+  if (bigIndicesInto(data, 0, n, small)) return small;
   const words = new Int32Array(data.buffer, data.byteOffset, 2 * n);
   const signed = data instanceof BigInt64Array;
-  const small = int32Labels(n);
-  // OR over all elements of hi XOR lo's sign extension (BigUint64: hi OR lo's sign bit spread):
-  // 0 iff every value fits in int32
-  let wide = 0;
-  if (signed) {
-    for (let i = 0; i < n; i++) {
-      const lo = words[2 * i];
-      wide |= words[2 * i + 1] ^ (lo >> 31);
-      small[i] = lo;
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const lo = words[2 * i];
-      wide |= words[2 * i + 1] | (lo >> 31);
-      small[i] = lo;
-    }
-  }
-  if (wide === 0) return small;
   return wideNumbers(words, n, signed, new Float64Array(n));
 }
 
@@ -106,4 +99,34 @@ function wideNumbers(words: Int32Array, n: number, signed: boolean, out: Float64
     out[i] = hi * 4294967296 + (words[2 * i] >>> 0);
   }
   return out;
+}
+
+/**
+ * Labels [start, start + len) of `data` into `into` as int32 when each fits in int32 (then
+ * into[i] = Number(data[start + i])); false, with `into` partly written, when some label does not
+ * (or on a big-endian platform). One pass over the words, as bigIndicesToNumbers.
+ */
+export function bigIndicesInto(
+  data: BigInt64Array | BigUint64Array,
+  start: number,
+  len: number,
+  into: Int32Array,
+): boolean {
+  if (!littleEndian) return false;
+  const words = new Int32Array(data.buffer, data.byteOffset + 8 * start, 2 * len);
+  let wide = 0;
+  if (data instanceof BigInt64Array) {
+    for (let i = 0; i < len; i++) {
+      const lo = words[2 * i];
+      wide |= words[2 * i + 1] ^ (lo >> 31);
+      into[i] = lo;
+    }
+  } else {
+    for (let i = 0; i < len; i++) {
+      const lo = words[2 * i];
+      wide |= words[2 * i + 1] | (lo >> 31);
+      into[i] = lo;
+    }
+  }
+  return wide === 0;
 }

@@ -13,33 +13,40 @@ export interface CwRows {
   readonly x: ArrayLike<number>;
   readonly rows: number;
   readonly cols: number;
-  /** Integral numbers (indexArg checked that; BigInt arrays converted), not range-checked. */
+  /**
+   * Integral numbers (indexArg checked that; BigInt arrays converted), not range-checked. Empty
+   * when `big` holds the target instead.
+   */
   readonly y: ArrayLike<number>;
+  /** With `keepBig`, a BigInt64Array / BigUint64Array target as it is (else null). */
+  readonly big: BigInt64Array | BigUint64Array | null;
 }
 
 /**
  * `indexedRows` without its range loop: reads `input` `[N, C]` (a bare array is split into
  * rows of C = input.length / target.length) and `target` `[N]`, and checks their types and
- * shapes. The caller must reject every index outside [0, C) (other than its ignore index) with
+ * shapes. With `keepBig`, a BigInt64Array / BigUint64Array target is returned as `big`, not
+ * converted. The caller must reject every index outside [0, C) (other than its ignore index) with
  * {@link cwTargetError} before using it.
  */
-export function cwRows(fn: string, input: unknown, target: unknown): CwRows {
+export function cwRows(fn: string, input: unknown, target: unknown, keepBig = false): CwRows {
   const xv = floatArg(fn, 'input', input);
-  const yv = indexArg(fn, 'target', target);
-  const y = yv.data;
+  const yv = indexArg(fn, 'target', target, keepBig);
+  const big = yv.big ?? null;
+  const count = big === null ? yv.data.length : big.length;
   let cols: number | undefined;
-  if (xv.shape.length !== 2 && y.length > 0 && xv.data.length % y.length === 0) {
-    cols = xv.data.length / y.length;
+  if (xv.shape.length !== 2 && count > 0 && xv.data.length % count === 0) {
+    cols = xv.data.length / count;
   }
   const m = toMatrix(fn, 'input', xv, cols);
-  if (y.length !== m.rows) {
+  if (count !== m.rows) {
     throw new LossShapeError(
       fn,
       'target',
-      `target has ${y.length} entries but input has ${m.rows} rows (shape [${m.rows}, ${m.cols}])`,
+      `target has ${count} entries but input has ${m.rows} rows (shape [${m.rows}, ${m.cols}])`,
     );
   }
-  return { x: m.data, rows: m.rows, cols: m.cols, y };
+  return { x: m.data, rows: m.rows, cols: m.cols, y: yv.data, big };
 }
 
 /** The error for target[n] = c outside [0, C), worded as `indexedRows`'s. */

@@ -1,9 +1,16 @@
 import { type IndexInput, nllLoss } from '@losskit/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SPAN_ROWS, spanSums, spanSumsF32, spanSumsF64 } from './gatherSpans.js';
+import {
+  SPAN_ROWS,
+  spanSums,
+  spanSumsF32,
+  spanSumsF64,
+  spanSumsWordsF32,
+  spanSumsWordsF64,
+} from './gatherSpans.js';
 
-type LabelType = 'i32' | 'u8' | 'u32' | 'big' | 'f64' | 'array';
+type LabelType = 'i32' | 'u8' | 'u32' | 'big' | 'u64' | 'f64' | 'array';
 
 function labelsAs(t: LabelType, ys: number[]): IndexInput {
   switch (t) {
@@ -15,6 +22,8 @@ function labelsAs(t: LabelType, ys: number[]): IndexInput {
       return Uint32Array.from(ys);
     case 'big':
       return BigInt64Array.from(ys.map(BigInt));
+    case 'u64':
+      return BigUint64Array.from(ys.map(BigInt));
     case 'f64':
       // accepted at run time when integral (indexArg), as BigInt64Array labels become
       return Float64Array.from(ys) as unknown as IndexInput;
@@ -28,6 +37,7 @@ function badLabel(t: LabelType, cols: number, pick: number): number {
   if (t === 'u8') return cols + (pick % (256 - cols));
   if (t === 'u32') return pick % 2 === 0 ? 2 ** 32 - 1 : 2 ** 31 + 1;
   if (t === 'i32') return pick % 2 === 0 ? -1 : cols;
+  if (t === 'u64') return pick % 2 === 0 ? 2 ** 32 + 1 : 2 ** 40 + 2; // low words 1 and 2
   return pick % 2 === 0 ? 2 ** 32 + 1 : -7; // big, f64, array: 2³² + 1 wraps to 1 as int32
 }
 
@@ -43,7 +53,7 @@ describe('gatherSpans (nllLoss over SPAN_ROWS rows and more)', () => {
         fc.constantFrom(1, 2, 10),
         fc.integer({ min: 0, max: 2 ** 31 - 1 }),
         fc.constantFrom('f32', 'f64'),
-        fc.constantFrom<LabelType>('i32', 'u8', 'u32', 'big', 'f64', 'array'),
+        fc.constantFrom<LabelType>('i32', 'u8', 'u32', 'big', 'u64', 'f64', 'array'),
         fc.constantFrom('none', 'few', 'class'),
         fc.boolean(),
         (rows, cols, seed, xt, yt, ign, special) => {
@@ -53,7 +63,8 @@ describe('gatherSpans (nllLoss over SPAN_ROWS rows and more)', () => {
             return st / 2 ** 32;
           };
           // ignoreIndex: outside [0, C) and representable in the label type, or a class
-          const ii = ign === 'class' ? 0 : yt === 'u8' || yt === 'u32' ? cols + 3 : -100;
+          const ii =
+            ign === 'class' ? 0 : yt === 'u8' || yt === 'u32' || yt === 'u64' ? cols + 3 : -100;
           const xs = Array.from({ length: rows * cols }, () => (rnd() - 0.9) * 10);
           if (special) {
             for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
@@ -115,6 +126,7 @@ describe('gatherSpans (nllLoss over SPAN_ROWS rows and more)', () => {
     ys[at] = 2 ** 32 + 3; // 3 as int32
     cases.push([Float64Array.from(ys) as unknown as IndexInput, ys[at]], [ys.slice(), ys[at]]);
     cases.push([BigInt64Array.from(ys.map(BigInt)), ys[at]]);
+    cases.push([BigUint64Array.from(ys.map(BigInt)), ys[at]]);
     ys[at] = 2 ** 32 - 1; // −1 as int32
     cases.push([Uint32Array.from(ys), ys[at]]);
     for (const [y, v] of cases) {
@@ -149,16 +161,61 @@ describe('gatherSpans (nllLoss over SPAN_ROWS rows and more)', () => {
           );
           const x = f32 ? Float32Array.from(data) : Float64Array.from(data);
           const y = Int32Array.from({ length: rows }, () => Math.floor(rnd() * cols));
-          if (f32) spanSumsF32(x as Float32Array, y, 0, r0, cols);
-          else spanSumsF64(x as Float64Array, y, 0, r0, cols);
-          for (let j = 0; j < SPAN_ROWS / 64; j++) {
-            const a = [0, 0, 0, 0];
-            for (let n = r0 + 64 * j; n < r0 + 64 * (j + 1); n++) a[n % 4] -= x[n * cols + y[n]];
-            expect(Object.is(spanSums[j], a[0] + a[1] + (a[2] + a[3]))).toBe(true);
+          // the same labels as int64 words (low word first), read in place by spanSumsWords*
+          const words = new Int32Array(BigInt64Array.from(y, BigInt).buffer);
+          for (const inPlace of [false, true]) {
+            spanSums.fill(0);
+            if (f32) {
+              if (inPlace) spanSumsWordsF32(x as Float32Array, words, r0, cols);
+              else spanSumsF32(x as Float32Array, y, 0, r0, cols);
+            } else if (inPlace) spanSumsWordsF64(x as Float64Array, words, r0, cols);
+            else spanSumsF64(x as Float64Array, y, 0, r0, cols);
+            for (let j = 0; j < SPAN_ROWS / 64; j++) {
+              const a = [0, 0, 0, 0];
+              for (let n = r0 + 64 * j; n < r0 + 64 * (j + 1); n++) {
+                a[n % 4] -= x[n * cols + y[n]];
+              }
+              expect(Object.is(spanSums[j], a[0] + a[1] + (a[2] + a[3]))).toBe(true);
+            }
           }
         },
       ),
       { numRuns: 12 },
     );
+  });
+
+  it('flags the blocks whose int64 labels have high words, and ignores a label past int32', () => {
+    // In place, a block is summed only when every label's high word is 0 and its low word in
+    // [0, C): 2³² + 3 (low word 3), −1 (high word −1) and 2⁶² (low word 0) are flagged, each in
+    // another stream; a step reads the four streams' blocks together and flags all four.
+    const cols = 10;
+    const rows = SPAN_ROWS;
+    const x = Float32Array.from({ length: rows * cols }, (_, i) => -(i % 7) - 1);
+    const labels = BigInt64Array.from({ length: rows }, (_, n) => BigInt(n % cols));
+    const flagged = [5, SPAN_ROWS / 4 + 70, SPAN_ROWS - 1];
+    labels[flagged[0]] = 2n ** 32n + 3n;
+    labels[flagged[1]] = -1n;
+    labels[flagged[2]] = 2n ** 62n;
+    spanSumsWordsF32(x, new Int32Array(labels.buffer), 0, cols);
+    const nan = [...spanSums].flatMap((v, j) => (Number.isNaN(v) ? [j] : []));
+    const steps = flagged.map((n) => Math.floor(n / 64) % 64);
+    expect(nan).toEqual(
+      [0, 1, 2, 3].flatMap((q) => steps.map((j) => j + 64 * q)).sort((a, b) => a - b),
+    );
+    // An ignoreIndex past int32, and labels equal to it over the span: those rows are ignored
+    // (nllLoss converts the whole target then), the others summed as with int32 labels.
+    const ii = 2 ** 33;
+    const ys = Array.from({ length: rows + 50 }, (_, n) => (n % 1000 === 999 ? ii : n % cols));
+    const xs = Float32Array.from({ length: ys.length * cols }, (_, i) => -(i % 5) / 4);
+    const input = { data: xs, shape: [ys.length, cols] };
+    const kept = ys.map((v) => (v === ii ? 0 : v));
+    const want = nllLoss(input, Int32Array.from(kept), { reduction: 'none' }).value;
+    let sum = 0;
+    for (let n = 0; n < ys.length; n++) if (ys[n] !== ii) sum += want[n];
+    for (const y of [BigInt64Array.from(ys.map(BigInt)), BigUint64Array.from(ys.map(BigInt))]) {
+      const got = nllLoss(input, y, { reduction: 'sum', ignoreIndex: ii });
+      expect(got.ignored).toBe(ys.filter((v) => v === ii).length);
+      expect(got.sumValue).toBe(sum);
+    }
   });
 });

@@ -14,8 +14,10 @@
 // order, and sums a block itself where the span flagged it (an index out of range or ignored) or
 // the sum is not finite. So the result, the ignored count and the reported bad index are the
 // loop's, bit for bit.
-// Labels of other integer types than Int32Array are read per span into `spanLabelBuf` (spanLabels);
-// float-typed and plain-array labels take the loop alone.
+// Labels of other integer types than Int32Array are read per span into `spanLabelBuf` (spanLabels,
+// and spanBigLabels for int64 targets); float-typed and plain-array labels take the loop alone.
+
+import { bigIndicesInto } from './bigIndices.js';
 
 /** log₂ of the rows per block (nllLoss.ts's BLOCK). */
 export const GATHER_BLOCK_SHIFT = 6;
@@ -46,6 +48,19 @@ export function spannable(y: ArrayLike<number>): boolean {
 export function spanLabels(y: ArrayLike<number>, r0: number): Int32Array {
   spanLabelBuf.set((y as Uint32Array).subarray(r0, r0 + SPAN_ROWS));
   return spanLabelBuf;
+}
+
+/**
+ * Labels [r0, r0 + len) (len ≤ SPAN_ROWS) of an int64 target as int32, in the buffer spanLabels
+ * uses (valid until the next spanLabels or spanBigLabels call); null when some label does not fit
+ * in int32 (see bigIndicesInto).
+ */
+export function spanBigLabels(
+  y: BigInt64Array | BigUint64Array,
+  r0: number,
+  len: number,
+): Int32Array | null {
+  return bigIndicesInto(y, r0, len, spanLabelBuf) ? spanLabelBuf : null;
 }
 
 /**
@@ -208,6 +223,248 @@ export function spanSumsF64(
       const p3 = y[m + 3 * rowsApart + 3];
       if (
         (k0 | k1 | k2 | k3 | l0 | l1 | l2 | l3 | o0 | o1 | o2 | o3 | p0 | p1 | p2 | p3) < 0 ||
+        k0 >= cols ||
+        k1 >= cols ||
+        k2 >= cols ||
+        k3 >= cols ||
+        l0 >= cols ||
+        l1 >= cols ||
+        l2 >= cols ||
+        l3 >= cols ||
+        o0 >= cols ||
+        o1 >= cols ||
+        o2 >= cols ||
+        o3 >= cols ||
+        p0 >= cols ||
+        p1 >= cols ||
+        p2 >= cols ||
+        p3 >= cols
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+      const base1 = base + apart;
+      b0 -= x[base1 + l0];
+      b1 -= x[base1 + cols + l1];
+      b2 -= x[base1 + 2 * cols + l2];
+      b3 -= x[base1 + 3 * cols + l3];
+      const base2 = base1 + apart;
+      c0 -= x[base2 + o0];
+      c1 -= x[base2 + cols + o1];
+      c2 -= x[base2 + 2 * cols + o2];
+      c3 -= x[base2 + 3 * cols + o3];
+      const base3 = base2 + apart;
+      d0 -= x[base3 + p0];
+      d1 -= x[base3 + cols + p1];
+      d2 -= x[base3 + 2 * cols + p2];
+      d3 -= x[base3 + 3 * cols + p3];
+    }
+    const ok = n === e;
+    sums[j] = ok ? a0 + a1 + (a2 + a3) : Number.NaN;
+    sums[j + SPAN_K] = ok ? b0 + b1 + (b2 + b3) : Number.NaN;
+    sums[j + 2 * SPAN_K] = ok ? c0 + c1 + (c2 + c3) : Number.NaN;
+    sums[j + 3 * SPAN_K] = ok ? d0 + d1 + (d2 + d3) : Number.NaN;
+  }
+}
+
+/**
+ * spanSumsF32/F64 for an int64 target read in place: `w` holds its 64-bit words as int32 pairs
+ * (low word first), the index of row n at w[2n] and its high word at w[2n + 1]. A block is
+ * flagged (NaN) where a step meets an index outside [0, cols) or a high word other than 0 (an
+ * index beyond int32, or negative). The labels ride the same four streams as the scores; a
+ * sequential pass of its own is slow here: converting 4M int64 labels 16,384 at a time took
+ * 14.4–14.9 ms through one stream (6.3 through four), and nllLoss over [4M, 10] float32 took
+ * 31–33 ms converting first, 18.4–19.6 reading in place (16–17 with Int32Array labels; PyTorch
+ * 21 on its int64 labels), plain node, medians of 21.
+ */
+export function spanSumsWordsF32(x: Float32Array, w: Int32Array, r0: number, cols: number): void {
+  const sums = spanSums;
+  const rowsApart = SPAN_K * BLOCK;
+  const wordsApart = 2 * rowsApart;
+  const apart = rowsApart * cols;
+  for (let j = 0; j < SPAN_K; j++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    let n = r0 + j * BLOCK;
+    let m = 2 * n;
+    const e = n + BLOCK;
+    for (; n < e; n += 4, m += 8) {
+      const k0 = w[m];
+      const k1 = w[m + 2];
+      const k2 = w[m + 4];
+      const k3 = w[m + 6];
+      const l0 = w[m + wordsApart];
+      const l1 = w[m + wordsApart + 2];
+      const l2 = w[m + wordsApart + 4];
+      const l3 = w[m + wordsApart + 6];
+      const o0 = w[m + 2 * wordsApart];
+      const o1 = w[m + 2 * wordsApart + 2];
+      const o2 = w[m + 2 * wordsApart + 4];
+      const o3 = w[m + 2 * wordsApart + 6];
+      const p0 = w[m + 3 * wordsApart];
+      const p1 = w[m + 3 * wordsApart + 2];
+      const p2 = w[m + 3 * wordsApart + 4];
+      const p3 = w[m + 3 * wordsApart + 6];
+      // the high words: 0 for every index in [0, 2³¹) (BigInt64 and BigUint64 alike)
+      const hi =
+        w[m + 1] |
+        w[m + 3] |
+        w[m + 5] |
+        w[m + 7] |
+        w[m + wordsApart + 1] |
+        w[m + wordsApart + 3] |
+        w[m + wordsApart + 5] |
+        w[m + wordsApart + 7] |
+        w[m + 2 * wordsApart + 1] |
+        w[m + 2 * wordsApart + 3] |
+        w[m + 2 * wordsApart + 5] |
+        w[m + 2 * wordsApart + 7] |
+        w[m + 3 * wordsApart + 1] |
+        w[m + 3 * wordsApart + 3] |
+        w[m + 3 * wordsApart + 5] |
+        w[m + 3 * wordsApart + 7];
+      if (
+        (k0 | k1 | k2 | k3 | l0 | l1 | l2 | l3 | o0 | o1 | o2 | o3 | p0 | p1 | p2 | p3) < 0 ||
+        hi !== 0 ||
+        k0 >= cols ||
+        k1 >= cols ||
+        k2 >= cols ||
+        k3 >= cols ||
+        l0 >= cols ||
+        l1 >= cols ||
+        l2 >= cols ||
+        l3 >= cols ||
+        o0 >= cols ||
+        o1 >= cols ||
+        o2 >= cols ||
+        o3 >= cols ||
+        p0 >= cols ||
+        p1 >= cols ||
+        p2 >= cols ||
+        p3 >= cols
+      ) {
+        break;
+      }
+      const base = n * cols;
+      a0 -= x[base + k0];
+      a1 -= x[base + cols + k1];
+      a2 -= x[base + 2 * cols + k2];
+      a3 -= x[base + 3 * cols + k3];
+      const base1 = base + apart;
+      b0 -= x[base1 + l0];
+      b1 -= x[base1 + cols + l1];
+      b2 -= x[base1 + 2 * cols + l2];
+      b3 -= x[base1 + 3 * cols + l3];
+      const base2 = base1 + apart;
+      c0 -= x[base2 + o0];
+      c1 -= x[base2 + cols + o1];
+      c2 -= x[base2 + 2 * cols + o2];
+      c3 -= x[base2 + 3 * cols + o3];
+      const base3 = base2 + apart;
+      d0 -= x[base3 + p0];
+      d1 -= x[base3 + cols + p1];
+      d2 -= x[base3 + 2 * cols + p2];
+      d3 -= x[base3 + 3 * cols + p3];
+    }
+    const ok = n === e;
+    sums[j] = ok ? a0 + a1 + (a2 + a3) : Number.NaN;
+    sums[j + SPAN_K] = ok ? b0 + b1 + (b2 + b3) : Number.NaN;
+    sums[j + 2 * SPAN_K] = ok ? c0 + c1 + (c2 + c3) : Number.NaN;
+    sums[j + 3 * SPAN_K] = ok ? d0 + d1 + (d2 + d3) : Number.NaN;
+  }
+}
+
+/**
+ * spanSumsF32/F64 for an int64 target read in place: `w` holds its 64-bit words as int32 pairs
+ * (low word first), the index of row n at w[2n] and its high word at w[2n + 1]. A block is
+ * flagged (NaN) where a step meets an index outside [0, cols) or a high word other than 0 (an
+ * index beyond int32, or negative). The labels ride the same four streams as the scores; a
+ * sequential pass of its own is slow here: converting 4M int64 labels 16,384 at a time took
+ * 14.4–14.9 ms through one stream (6.3 through four), and nllLoss over [4M, 10] float32 took
+ * 31–33 ms converting first, 18.4–19.6 reading in place (16–17 with Int32Array labels; PyTorch
+ * 21 on its int64 labels), plain node, medians of 21.
+ */
+export function spanSumsWordsF64(x: Float64Array, w: Int32Array, r0: number, cols: number): void {
+  const sums = spanSums;
+  const rowsApart = SPAN_K * BLOCK;
+  const wordsApart = 2 * rowsApart;
+  const apart = rowsApart * cols;
+  for (let j = 0; j < SPAN_K; j++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let b0 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    let b3 = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let d2 = 0;
+    let d3 = 0;
+    let n = r0 + j * BLOCK;
+    let m = 2 * n;
+    const e = n + BLOCK;
+    for (; n < e; n += 4, m += 8) {
+      const k0 = w[m];
+      const k1 = w[m + 2];
+      const k2 = w[m + 4];
+      const k3 = w[m + 6];
+      const l0 = w[m + wordsApart];
+      const l1 = w[m + wordsApart + 2];
+      const l2 = w[m + wordsApart + 4];
+      const l3 = w[m + wordsApart + 6];
+      const o0 = w[m + 2 * wordsApart];
+      const o1 = w[m + 2 * wordsApart + 2];
+      const o2 = w[m + 2 * wordsApart + 4];
+      const o3 = w[m + 2 * wordsApart + 6];
+      const p0 = w[m + 3 * wordsApart];
+      const p1 = w[m + 3 * wordsApart + 2];
+      const p2 = w[m + 3 * wordsApart + 4];
+      const p3 = w[m + 3 * wordsApart + 6];
+      // the high words: 0 for every index in [0, 2³¹) (BigInt64 and BigUint64 alike)
+      const hi =
+        w[m + 1] |
+        w[m + 3] |
+        w[m + 5] |
+        w[m + 7] |
+        w[m + wordsApart + 1] |
+        w[m + wordsApart + 3] |
+        w[m + wordsApart + 5] |
+        w[m + wordsApart + 7] |
+        w[m + 2 * wordsApart + 1] |
+        w[m + 2 * wordsApart + 3] |
+        w[m + 2 * wordsApart + 5] |
+        w[m + 2 * wordsApart + 7] |
+        w[m + 3 * wordsApart + 1] |
+        w[m + 3 * wordsApart + 3] |
+        w[m + 3 * wordsApart + 5] |
+        w[m + 3 * wordsApart + 7];
+      if (
+        (k0 | k1 | k2 | k3 | l0 | l1 | l2 | l3 | o0 | o1 | o2 | o3 | p0 | p1 | p2 | p3) < 0 ||
+        hi !== 0 ||
         k0 >= cols ||
         k1 >= cols ||
         k2 >= cols ||
