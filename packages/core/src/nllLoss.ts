@@ -6,6 +6,7 @@ import {
   GATHER_BLOCK_SHIFT,
   SPAN_ROWS,
   spanBigLabels,
+  spanDens,
   spanLabels,
   spannable,
   spanSums,
@@ -13,6 +14,8 @@ import {
   spanSumsF64,
   spanSumsWordsF32,
   spanSumsWordsF64,
+  spanWeightedF32,
+  spanWeightedF64,
 } from './internal/gatherSpans.js';
 import { finish, gradBuffer, gradScale, outputBuffer, reductionOption } from './internal/reduce.js';
 import type { KernelInfo } from './KernelInfo.js';
@@ -97,17 +100,19 @@ export function nllLoss<R extends Reduction = 'mean'>(
 }
 
 // The weighted and 'none' paths: Σₙ −w[yₙ]·xₙ,yₙ with Σₙ w[yₙ] (the mean's denominator) and the
-// ignored rows (left in weightedDen and weightedIgnored). Without `out` (weights, mean or sum):
-// as the gathers above, four rows a step into four accumulators over blocks of 64 rows (when
-// ignoreIndex is outside [0, C); a group with another index finishes its block row by row), the
+// ignored rows (left in weightedDen and weightedIgnored); with `out` ('none') each row's value
+// vₙ is written too (0 for an ignored row). As the gathers above, in blocks of 64 rows: four rows
+// a step into four accumulators (when ignoreIndex is outside [0, C); a group with another index
+// finishes its block row by row), and inputs of SPAN_ROWS rows or more take their blocks from
+// spanWeighted* (internal/gatherSpans.ts: four streams, which also write the rows' values); the
 // block sums Neumaier-compensated: |Ŝ − S| ≤ 2u·|S| + 64u·Σ|vₙ| (the gathers' bound), and the
 // denominator summed plainly, within blocks and then over them (for weights ≥ 0 its error is at
-// most (63 + ⌈N/64⌉)·u·Σw, against (N − 1)·u·Σw for the row-by-row sum it replaces). With `out` ('none'): row by row,
-// each row's value written (0 for an ignored row) and added with Neumaier's compensation. One copy
-// per scores type (Float32Array / Float64Array / other): the row loop used to sit inside nllLoss,
-// shared by every case, and once both weights and 'none' had run in a process it took 21 ms over
-// [1M, 10] float32 where the first calls took 7.7–9.6 ms (plain node, medians of 21). Keep the
-// copies identical.
+// most (63 + ⌈N/64⌉)·u·Σw). [1M, 10] float32, plain node, medians of 21 in each of 5 processes:
+// weighted mean 6.2–6.7 ms → 4.1–4.4, 'none' with `out` 9.3–10.0 → 4.6–5.2 (PyTorch 1.13, one
+// thread, the same hour: 4.9–5.1 and 5.8–6.0). One copy per scores type (Float32Array / Float64Array / other; plain-array scores
+// take no spans): the row loop used to sit inside nllLoss, shared by every case, and once both
+// weights and 'none' had run in a process it took 21 ms over [1M, 10] float32 where the first
+// calls took 7.7–9.6 ms. Keep the copies identical.
 
 /** The denominator and ignored rows of the last weightedRows* call. */
 let weightedDen = 0;
@@ -134,9 +139,26 @@ function weightedRowsF32(
   let c = 0;
   let den = 0;
   let ignored = 0;
-  if (out === null) {
-    const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
-    for (let b = 0; b < rows; b += BLOCK) {
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
+  const direct = y instanceof Int32Array;
+  const spans = grouped && (direct || spannable(y));
+  let spanStart = 0;
+  let spanEnd = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    if (spans && b >= spanEnd && rows - b >= SPAN_ROWS) {
+      if (direct) spanWeightedF32(x, y as Int32Array, 0, w, out, b, cols);
+      else spanWeightedF32(x, spanLabels(y, b), b, w, out, b, cols);
+      spanStart = b;
+      spanEnd = b + SPAN_ROWS;
+    }
+    // The span's sums of this block, else NaN; a block without them (past the spans, or flagged
+    // by the span, or not finite) is summed here.
+    const at = (b - spanStart) >> BLOCK_SHIFT;
+    let acc = b < spanEnd ? spanSums[at] : Number.NaN;
+    let dacc = 0;
+    if (acc - acc === 0) {
+      dacc = spanDens[at];
+    } else {
       const e = Math.min(rows, b + BLOCK);
       const g = grouped ? e : b;
       let a0 = 0;
@@ -171,10 +193,20 @@ function weightedRowsF32(
         const w2 = w[k2];
         const w3 = w[k3];
         const base = n * cols;
-        a0 -= w0 * x[base + k0];
-        a1 -= w1 * x[base + cols + k1];
-        a2 -= w2 * x[base + 2 * cols + k2];
-        a3 -= w3 * x[base + 3 * cols + k3];
+        const v0 = -w0 * x[base + k0];
+        const v1 = -w1 * x[base + cols + k1];
+        const v2 = -w2 * x[base + 2 * cols + k2];
+        const v3 = -w3 * x[base + 3 * cols + k3];
+        if (out !== null) {
+          out[n] = v0;
+          out[n + 1] = v1;
+          out[n + 2] = v2;
+          out[n + 3] = v3;
+        }
+        a0 += v0;
+        a1 += v1;
+        a2 += v2;
+        a3 += v3;
         d0 += w0 + w1;
         d1 += w2 + w3;
       }
@@ -182,36 +214,23 @@ function weightedRowsF32(
         const k = y[n];
         if (k === ignoreIndex) {
           ignored++;
+          if (out !== null) out[n] = 0;
           continue;
         }
         if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
         const wk = w[k];
-        a0 -= wk * x[n * cols + k];
+        const v = -wk * x[n * cols + k];
+        if (out !== null) out[n] = v;
+        a0 += v;
         d0 += wk;
       }
-      const acc = a0 + a1 + (a2 + a3);
-      const t = s + acc;
-      c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
-      s = t;
-      den += d0 + d1;
+      acc = a0 + a1 + (a2 + a3);
+      dacc = d0 + d1;
     }
-  } else {
-    for (let n = 0; n < rows; n++) {
-      const k = y[n];
-      if (k === ignoreIndex) {
-        ignored++;
-        out[n] = 0;
-        continue;
-      }
-      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
-      const wk = w[k];
-      const v = -wk * x[n * cols + k];
-      den += wk;
-      out[n] = v;
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+    den += dacc;
   }
   weightedDen = den;
   weightedIgnored = ignored;
@@ -232,9 +251,26 @@ function weightedRowsF64(
   let c = 0;
   let den = 0;
   let ignored = 0;
-  if (out === null) {
-    const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
-    for (let b = 0; b < rows; b += BLOCK) {
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
+  const direct = y instanceof Int32Array;
+  const spans = grouped && (direct || spannable(y));
+  let spanStart = 0;
+  let spanEnd = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    if (spans && b >= spanEnd && rows - b >= SPAN_ROWS) {
+      if (direct) spanWeightedF64(x, y as Int32Array, 0, w, out, b, cols);
+      else spanWeightedF64(x, spanLabels(y, b), b, w, out, b, cols);
+      spanStart = b;
+      spanEnd = b + SPAN_ROWS;
+    }
+    // The span's sums of this block, else NaN; a block without them (past the spans, or flagged
+    // by the span, or not finite) is summed here.
+    const at = (b - spanStart) >> BLOCK_SHIFT;
+    let acc = b < spanEnd ? spanSums[at] : Number.NaN;
+    let dacc = 0;
+    if (acc - acc === 0) {
+      dacc = spanDens[at];
+    } else {
       const e = Math.min(rows, b + BLOCK);
       const g = grouped ? e : b;
       let a0 = 0;
@@ -269,10 +305,20 @@ function weightedRowsF64(
         const w2 = w[k2];
         const w3 = w[k3];
         const base = n * cols;
-        a0 -= w0 * x[base + k0];
-        a1 -= w1 * x[base + cols + k1];
-        a2 -= w2 * x[base + 2 * cols + k2];
-        a3 -= w3 * x[base + 3 * cols + k3];
+        const v0 = -w0 * x[base + k0];
+        const v1 = -w1 * x[base + cols + k1];
+        const v2 = -w2 * x[base + 2 * cols + k2];
+        const v3 = -w3 * x[base + 3 * cols + k3];
+        if (out !== null) {
+          out[n] = v0;
+          out[n + 1] = v1;
+          out[n + 2] = v2;
+          out[n + 3] = v3;
+        }
+        a0 += v0;
+        a1 += v1;
+        a2 += v2;
+        a3 += v3;
         d0 += w0 + w1;
         d1 += w2 + w3;
       }
@@ -280,36 +326,23 @@ function weightedRowsF64(
         const k = y[n];
         if (k === ignoreIndex) {
           ignored++;
+          if (out !== null) out[n] = 0;
           continue;
         }
         if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
         const wk = w[k];
-        a0 -= wk * x[n * cols + k];
+        const v = -wk * x[n * cols + k];
+        if (out !== null) out[n] = v;
+        a0 += v;
         d0 += wk;
       }
-      const acc = a0 + a1 + (a2 + a3);
-      const t = s + acc;
-      c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
-      s = t;
-      den += d0 + d1;
+      acc = a0 + a1 + (a2 + a3);
+      dacc = d0 + d1;
     }
-  } else {
-    for (let n = 0; n < rows; n++) {
-      const k = y[n];
-      if (k === ignoreIndex) {
-        ignored++;
-        out[n] = 0;
-        continue;
-      }
-      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
-      const wk = w[k];
-      const v = -wk * x[n * cols + k];
-      den += wk;
-      out[n] = v;
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+    den += dacc;
   }
   weightedDen = den;
   weightedIgnored = ignored;
@@ -330,9 +363,19 @@ function weightedRowsAny(
   let c = 0;
   let den = 0;
   let ignored = 0;
-  if (out === null) {
-    const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
-    for (let b = 0; b < rows; b += BLOCK) {
+  const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
+  // plain-array scores take no spans (internal/gatherSpans.ts reads typed scores)
+  const spanStart = 0;
+  const spanEnd = 0;
+  for (let b = 0; b < rows; b += BLOCK) {
+    // The span's sums of this block, else NaN; a block without them (past the spans, or flagged
+    // by the span, or not finite) is summed here.
+    const at = (b - spanStart) >> BLOCK_SHIFT;
+    let acc = b < spanEnd ? spanSums[at] : Number.NaN;
+    let dacc = 0;
+    if (acc - acc === 0) {
+      dacc = spanDens[at];
+    } else {
       const e = Math.min(rows, b + BLOCK);
       const g = grouped ? e : b;
       let a0 = 0;
@@ -367,10 +410,20 @@ function weightedRowsAny(
         const w2 = w[k2];
         const w3 = w[k3];
         const base = n * cols;
-        a0 -= w0 * x[base + k0];
-        a1 -= w1 * x[base + cols + k1];
-        a2 -= w2 * x[base + 2 * cols + k2];
-        a3 -= w3 * x[base + 3 * cols + k3];
+        const v0 = -w0 * x[base + k0];
+        const v1 = -w1 * x[base + cols + k1];
+        const v2 = -w2 * x[base + 2 * cols + k2];
+        const v3 = -w3 * x[base + 3 * cols + k3];
+        if (out !== null) {
+          out[n] = v0;
+          out[n + 1] = v1;
+          out[n + 2] = v2;
+          out[n + 3] = v3;
+        }
+        a0 += v0;
+        a1 += v1;
+        a2 += v2;
+        a3 += v3;
         d0 += w0 + w1;
         d1 += w2 + w3;
       }
@@ -378,36 +431,23 @@ function weightedRowsAny(
         const k = y[n];
         if (k === ignoreIndex) {
           ignored++;
+          if (out !== null) out[n] = 0;
           continue;
         }
         if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
         const wk = w[k];
-        a0 -= wk * x[n * cols + k];
+        const v = -wk * x[n * cols + k];
+        if (out !== null) out[n] = v;
+        a0 += v;
         d0 += wk;
       }
-      const acc = a0 + a1 + (a2 + a3);
-      const t = s + acc;
-      c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
-      s = t;
-      den += d0 + d1;
+      acc = a0 + a1 + (a2 + a3);
+      dacc = d0 + d1;
     }
-  } else {
-    for (let n = 0; n < rows; n++) {
-      const k = y[n];
-      if (k === ignoreIndex) {
-        ignored++;
-        out[n] = 0;
-        continue;
-      }
-      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
-      const wk = w[k];
-      const v = -wk * x[n * cols + k];
-      den += wk;
-      out[n] = v;
-      const t = s + v;
-      c += Math.abs(s) >= Math.abs(v) ? s - t + v : v - t + s;
-      s = t;
-    }
+    const t = s + acc;
+    c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
+    s = t;
+    den += dacc;
   }
   weightedDen = den;
   weightedIgnored = ignored;

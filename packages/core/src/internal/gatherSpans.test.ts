@@ -218,4 +218,116 @@ describe('gatherSpans (nllLoss over SPAN_ROWS rows and more)', () => {
       expect(got.sumValue).toBe(sum);
     }
   });
+
+  it('weights and writes every row through spans: values, sums, denominators, first bad row', () => {
+    // nllLoss with class weights, or with reduction 'none', takes spanWeighted* from SPAN_ROWS
+    // rows on. Each written value is −w[y]·x rounded once, exactly as a row alone gives it; the
+    // sums and denominators are those of the rows within their bound (weights that are
+    // multiples of 1/8 make the denominators exact).
+    fc.assert(
+      fc.property(
+        fc.integer({ min: SPAN_ROWS, max: 2 * SPAN_ROWS + 300 }),
+        fc.constantFrom(1, 3, 10),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.constantFrom('f32', 'f64'),
+        fc.constantFrom<LabelType>('i32', 'u8', 'big', 'array'),
+        fc.constantFrom('none', 'few', 'class'),
+        fc.boolean(),
+        fc.boolean(),
+        (rows, cols, seed, xt, yt, ign, special, weighted) => {
+          let st = seed;
+          const rnd = () => {
+            st = (Math.imul(st, 1103515245) + 12345) >>> 0;
+            return st / 2 ** 32;
+          };
+          const ii = ign === 'class' ? 0 : yt === 'u8' ? cols + 3 : -100;
+          const xs = Array.from({ length: rows * cols }, () => (rnd() - 0.9) * 10);
+          if (special) {
+            for (const v of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+              xs[Math.floor(rnd() * xs.length)] = v;
+            }
+          }
+          const ys = Array.from({ length: rows }, () => Math.floor(rnd() * cols));
+          if (ign !== 'none') for (let i = 0; i < 7; i++) ys[Math.floor(rnd() * rows)] = ii;
+          const x = xt === 'f32' ? Float32Array.from(xs) : Float64Array.from(xs);
+          const weight = weighted
+            ? Float64Array.from({ length: cols }, () => Math.ceil(rnd() * 32) / 8)
+            : undefined;
+          const wk = (k: number) => (weight === undefined ? 1 : weight[k]);
+          // the rows one by one
+          const want = new Float64Array(rows);
+          let den = 0;
+          let ignored = 0;
+          let abs = 0;
+          let finite = true;
+          for (let n = 0; n < rows; n++) {
+            if (ys[n] === ii) {
+              ignored++;
+              continue;
+            }
+            want[n] = -wk(ys[n]) * x[n * cols + ys[n]];
+            den += wk(ys[n]);
+            if (Number.isFinite(want[n])) abs += Math.abs(want[n]);
+            else finite = false;
+          }
+          const input = { data: x, shape: [rows, cols] };
+          const y = labelsAs(yt, ys);
+          const out = new Float64Array(rows).fill(7);
+          const none = nllLoss(input, y, { reduction: 'none', weight, ignoreIndex: ii, out });
+          expect(none.value).toBe(out);
+          let diff = -1;
+          for (let n = 0; n < rows && diff < 0; n++) if (!Object.is(out[n], want[n])) diff = n;
+          expect(diff).toBe(-1);
+          const plain = nllLoss({ data: Array.from(x), shape: [rows, cols] }, y, {
+            reduction: 'sum',
+            weight,
+            ignoreIndex: ii,
+          });
+          for (const r of [
+            none,
+            nllLoss(input, y, { reduction: 'sum', weight, ignoreIndex: ii }),
+          ]) {
+            expect(r.ignored).toBe(ignored);
+            expect(r.sumDenominator).toBe(den);
+            if (finite) {
+              expect(Math.abs(r.sumValue - plain.sumValue)).toBeLessThanOrEqual(1e-13 * abs);
+            } else expect(Number.isFinite(r.sumValue)).toBe(false);
+          }
+          // a bad label: the error names its row, in 'none' and in the weighted sum
+          const bad = ys.slice();
+          const at = Math.floor(rnd() * rows);
+          bad[at] = cols + (yt === 'u8' ? 1 : Math.floor(rnd() * 3));
+          if (bad[at] === ii) bad[at]++;
+          for (const reduction of ['none', 'sum'] as const) {
+            expect(() =>
+              nllLoss(input, labelsAs(yt, bad), { reduction, weight, ignoreIndex: ii }),
+            ).toThrow(`nllLoss: target[${at}] = ${bad[at]} is outside [0, ${cols})`);
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('rejects a label ≥ C at each of the eight rows a spanned weighted step reads', () => {
+    // Unweighted 'none' reads a vector of ones, kept as long as the widest C seen: a label past
+    // C would read a 1 there (and a score of the next row) instead of failing on its own.
+    nllLoss({ data: new Float32Array(40), shape: [1, 40] }, [0], { reduction: 'none' });
+    const cols = 3;
+    const x = new Float32Array(SPAN_ROWS * cols).fill(-0.5);
+    const quarter = SPAN_ROWS / 4;
+    for (let q = 0; q < 8; q++) {
+      const at = (q >> 1) * quarter + 64 * 5 + 2 + (q & 1);
+      const y = new Int32Array(SPAN_ROWS).fill(1);
+      y[at] = cols + q;
+      for (const weight of [undefined, Float64Array.of(1, 2, 3)]) {
+        for (const reduction of ['none', 'sum'] as const) {
+          if (weight === undefined && reduction === 'sum') continue; // the gather's path
+          expect(() =>
+            nllLoss({ data: x, shape: [SPAN_ROWS, cols] }, y, { reduction, weight }),
+          ).toThrow(`nllLoss: target[${at}] = ${cols + q} is outside [0, ${cols})`);
+        }
+      }
+    }
+  });
 });

@@ -29,6 +29,8 @@ const SPAN_BLOCKS = 4 * SPAN_K;
 export const SPAN_ROWS = SPAN_BLOCKS * BLOCK;
 /** The block sums of the last span (NaN: flagged). */
 export const spanSums = new Float64Array(SPAN_BLOCKS);
+/** The block weight sums (Σ w[yₙ]) of the last spanWeighted* call. */
+export const spanDens = new Float64Array(SPAN_BLOCKS);
 const spanLabelBuf = new Int32Array(SPAN_ROWS);
 
 /**
@@ -510,5 +512,219 @@ export function spanSumsWordsF64(x: Float64Array, w: Int32Array, r0: number, col
     sums[j + SPAN_K] = ok ? b0 + b1 + (b2 + b3) : Number.NaN;
     sums[j + 2 * SPAN_K] = ok ? c0 + c1 + (c2 + c3) : Number.NaN;
     sums[j + 3 * SPAN_K] = ok ? d0 + d1 + (d2 + d3) : Number.NaN;
+  }
+}
+
+/**
+ * nllLoss's weighted and 'none' paths over a span, through four streams as spanSumsF32/F64: for
+ * rows [r0, r0 + SPAN_ROWS), vₙ = −w[yₙ]·xₙ,yₙ written to out[n] (when `out` is not null), each
+ * block's Σ vₙ into `spanSums` and Σ w[yₙ] into `spanDens`. The index of row n is y[n − y0].
+ * Each block is added two rows a step, in row order ((v₀ + v₁), then (v₂ + v₃), …), so its sum is
+ * a plain sum of its 64 values: error ≤ 63u·Σ|vₙ|, as the block loop's four accumulators. A step
+ * that meets an index outside [0, cols) flags its four blocks (NaN in spanSums): the caller sums
+ * them, and writes their rows, itself.
+ */
+export function spanWeightedF32(
+  x: Float32Array,
+  y: Int32Array,
+  y0: number,
+  w: Float64Array,
+  out: Float64Array | null,
+  r0: number,
+  cols: number,
+): void {
+  const sums = spanSums;
+  const dens = spanDens;
+  const rowsApart = SPAN_K * BLOCK;
+  const apart = rowsApart * cols;
+  for (let j = 0; j < SPAN_K; j++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let e0 = 0;
+    let e1 = 0;
+    let e2 = 0;
+    let e3 = 0;
+    let n = r0 + j * BLOCK;
+    let m = n - y0;
+    const e = n + BLOCK;
+    for (; n < e; n += 2, m += 2) {
+      const k0 = y[m];
+      const k1 = y[m + 1];
+      const l0 = y[m + rowsApart];
+      const l1 = y[m + rowsApart + 1];
+      const o0 = y[m + 2 * rowsApart];
+      const o1 = y[m + 2 * rowsApart + 1];
+      const p0 = y[m + 3 * rowsApart];
+      const p1 = y[m + 3 * rowsApart + 1];
+      if (
+        (k0 | k1 | l0 | l1 | o0 | o1 | p0 | p1) < 0 ||
+        k0 >= cols ||
+        k1 >= cols ||
+        l0 >= cols ||
+        l1 >= cols ||
+        o0 >= cols ||
+        o1 >= cols ||
+        p0 >= cols ||
+        p1 >= cols
+      ) {
+        break;
+      }
+      const wk0 = w[k0];
+      const wk1 = w[k1];
+      const wl0 = w[l0];
+      const wl1 = w[l1];
+      const wo0 = w[o0];
+      const wo1 = w[o1];
+      const wp0 = w[p0];
+      const wp1 = w[p1];
+      const base = n * cols;
+      const vk0 = -wk0 * x[base + k0];
+      const vk1 = -wk1 * x[base + cols + k1];
+      const base1 = base + apart;
+      const vl0 = -wl0 * x[base1 + l0];
+      const vl1 = -wl1 * x[base1 + cols + l1];
+      const base2 = base1 + apart;
+      const vo0 = -wo0 * x[base2 + o0];
+      const vo1 = -wo1 * x[base2 + cols + o1];
+      const base3 = base2 + apart;
+      const vp0 = -wp0 * x[base3 + p0];
+      const vp1 = -wp1 * x[base3 + cols + p1];
+      if (out !== null) {
+        out[n] = vk0;
+        out[n + 1] = vk1;
+        out[n + rowsApart] = vl0;
+        out[n + rowsApart + 1] = vl1;
+        out[n + 2 * rowsApart] = vo0;
+        out[n + 2 * rowsApart + 1] = vo1;
+        out[n + 3 * rowsApart] = vp0;
+        out[n + 3 * rowsApart + 1] = vp1;
+      }
+      a0 += vk0 + vk1;
+      a1 += vl0 + vl1;
+      a2 += vo0 + vo1;
+      a3 += vp0 + vp1;
+      e0 += wk0 + wk1;
+      e1 += wl0 + wl1;
+      e2 += wo0 + wo1;
+      e3 += wp0 + wp1;
+    }
+    const ok = n === e;
+    sums[j] = ok ? a0 : Number.NaN;
+    sums[j + SPAN_K] = ok ? a1 : Number.NaN;
+    sums[j + 2 * SPAN_K] = ok ? a2 : Number.NaN;
+    sums[j + 3 * SPAN_K] = ok ? a3 : Number.NaN;
+    dens[j] = e0;
+    dens[j + SPAN_K] = e1;
+    dens[j + 2 * SPAN_K] = e2;
+    dens[j + 3 * SPAN_K] = e3;
+  }
+}
+
+/**
+ * nllLoss's weighted and 'none' paths over a span, through four streams as spanSumsF32/F64: for
+ * rows [r0, r0 + SPAN_ROWS), vₙ = −w[yₙ]·xₙ,yₙ written to out[n] (when `out` is not null), each
+ * block's Σ vₙ into `spanSums` and Σ w[yₙ] into `spanDens`. The index of row n is y[n − y0].
+ * Each block is added two rows a step, in row order ((v₀ + v₁), then (v₂ + v₃), …), so its sum is
+ * a plain sum of its 64 values: error ≤ 63u·Σ|vₙ|, as the block loop's four accumulators. A step
+ * that meets an index outside [0, cols) flags its four blocks (NaN in spanSums): the caller sums
+ * them, and writes their rows, itself.
+ */
+export function spanWeightedF64(
+  x: Float64Array,
+  y: Int32Array,
+  y0: number,
+  w: Float64Array,
+  out: Float64Array | null,
+  r0: number,
+  cols: number,
+): void {
+  const sums = spanSums;
+  const dens = spanDens;
+  const rowsApart = SPAN_K * BLOCK;
+  const apart = rowsApart * cols;
+  for (let j = 0; j < SPAN_K; j++) {
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let e0 = 0;
+    let e1 = 0;
+    let e2 = 0;
+    let e3 = 0;
+    let n = r0 + j * BLOCK;
+    let m = n - y0;
+    const e = n + BLOCK;
+    for (; n < e; n += 2, m += 2) {
+      const k0 = y[m];
+      const k1 = y[m + 1];
+      const l0 = y[m + rowsApart];
+      const l1 = y[m + rowsApart + 1];
+      const o0 = y[m + 2 * rowsApart];
+      const o1 = y[m + 2 * rowsApart + 1];
+      const p0 = y[m + 3 * rowsApart];
+      const p1 = y[m + 3 * rowsApart + 1];
+      if (
+        (k0 | k1 | l0 | l1 | o0 | o1 | p0 | p1) < 0 ||
+        k0 >= cols ||
+        k1 >= cols ||
+        l0 >= cols ||
+        l1 >= cols ||
+        o0 >= cols ||
+        o1 >= cols ||
+        p0 >= cols ||
+        p1 >= cols
+      ) {
+        break;
+      }
+      const wk0 = w[k0];
+      const wk1 = w[k1];
+      const wl0 = w[l0];
+      const wl1 = w[l1];
+      const wo0 = w[o0];
+      const wo1 = w[o1];
+      const wp0 = w[p0];
+      const wp1 = w[p1];
+      const base = n * cols;
+      const vk0 = -wk0 * x[base + k0];
+      const vk1 = -wk1 * x[base + cols + k1];
+      const base1 = base + apart;
+      const vl0 = -wl0 * x[base1 + l0];
+      const vl1 = -wl1 * x[base1 + cols + l1];
+      const base2 = base1 + apart;
+      const vo0 = -wo0 * x[base2 + o0];
+      const vo1 = -wo1 * x[base2 + cols + o1];
+      const base3 = base2 + apart;
+      const vp0 = -wp0 * x[base3 + p0];
+      const vp1 = -wp1 * x[base3 + cols + p1];
+      if (out !== null) {
+        out[n] = vk0;
+        out[n + 1] = vk1;
+        out[n + rowsApart] = vl0;
+        out[n + rowsApart + 1] = vl1;
+        out[n + 2 * rowsApart] = vo0;
+        out[n + 2 * rowsApart + 1] = vo1;
+        out[n + 3 * rowsApart] = vp0;
+        out[n + 3 * rowsApart + 1] = vp1;
+      }
+      a0 += vk0 + vk1;
+      a1 += vl0 + vl1;
+      a2 += vo0 + vo1;
+      a3 += vp0 + vp1;
+      e0 += wk0 + wk1;
+      e1 += wl0 + wl1;
+      e2 += wo0 + wo1;
+      e3 += wp0 + wp1;
+    }
+    const ok = n === e;
+    sums[j] = ok ? a0 : Number.NaN;
+    sums[j + SPAN_K] = ok ? a1 : Number.NaN;
+    sums[j + 2 * SPAN_K] = ok ? a2 : Number.NaN;
+    sums[j + 3 * SPAN_K] = ok ? a3 : Number.NaN;
+    dens[j] = e0;
+    dens[j + SPAN_K] = e1;
+    dens[j + 2 * SPAN_K] = e2;
+    dens[j + 3 * SPAN_K] = e3;
   }
 }
