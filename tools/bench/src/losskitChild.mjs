@@ -30,7 +30,9 @@ function load({ file, dtype }) {
   const b = readFileSync(file);
   // a copy into a buffer of its own (readFileSync may hand out a slice of a shared pool)
   const bytes = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-  return dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+  if (dtype === 'int32') return new Int32Array(bytes);
+  if (dtype === 'int64') return new BigInt64Array(bytes);
+  return new Float32Array(bytes);
 }
 
 function firstValue(r) {

@@ -122,7 +122,13 @@ function writeArrays(dir: string, inputs: Inputs): Record<string, ArrayFile> {
   for (const [k, v] of Object.entries(inputs)) {
     const file = path.join(dir, `${k}.bin`);
     writeFileSync(file, new Uint8Array(v.data.buffer, v.data.byteOffset, v.data.byteLength));
-    files[k] = { file, dtype: v.data instanceof Int32Array ? 'int32' : 'float32', shape: v.shape };
+    const dtype =
+      v.data instanceof Int32Array
+        ? 'int32'
+        : v.data instanceof BigInt64Array
+          ? 'int64'
+          : 'float32';
+    files[k] = { file, dtype, shape: v.shape };
   }
   return files;
 }

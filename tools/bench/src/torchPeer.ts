@@ -8,7 +8,7 @@ export const TORCH_SCRIPT = fileURLToPath(new URL('../python/torch_bench.py', im
 /** A raw little-endian array file the worker reads with numpy.fromfile. */
 export interface ArrayFile {
   file: string;
-  dtype: 'float32' | 'int32';
+  dtype: 'float32' | 'int32' | 'int64';
   shape: number[];
 }
 

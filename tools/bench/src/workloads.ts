@@ -4,7 +4,8 @@ import type { Tf } from './tfjsPeer.js';
 
 /** One input array of a workload, row-major, with its shape. */
 export interface Input {
-  data: Float32Array | Int32Array;
+  /** BigInt64Array: int64 class labels, as PyTorch and Arrow's Int64 columns hold them. */
+  data: Float32Array | Int32Array | BigInt64Array;
   shape: number[];
 }
 export type Inputs = Record<string, Input>;
@@ -52,14 +53,26 @@ const logits = (rng: Rng, n: number, c: number): Inputs => ({
   target: { data: rng.labels(n, c), shape: [n] },
 });
 
-const t2 = (tf: Tf, v: Input) => tf.tensor(v.data, v.shape, 'float32');
+/** The same, with the class labels as int64 (BigInt64Array), PyTorch's own label type. */
+const logitsInt64 = (rng: Rng, n: number, c: number): Inputs => {
+  const a = logits(rng, n, c);
+  return { ...a, target: { ...a.target, data: BigInt64Array.from(a.target.data, BigInt) } };
+};
+
+/** An input's data for TF.js, which has no int64 tensors (the int64 rows have no TF.js peer). */
+function tfData(v: Input): Float32Array | Int32Array {
+  if (v.data instanceof BigInt64Array) throw new Error('TF.js has no int64 tensors');
+  return v.data;
+}
+
+const t2 = (tf: Tf, v: Input) => tf.tensor(tfData(v), v.shape, 'float32');
 
 /** TF.js's softmax cross-entropy takes one-hot labels: built untimed. */
 const tfSoftmaxCE = (tf: Tf, a: Inputs) => {
   const x = t2(tf, a.input);
   const [n, c] = a.input.shape;
   const y = tf.cast(
-    tf.reshape(tf.oneHot(tf.tensor1d(a.target.data, 'int32'), c), [n, c]),
+    tf.reshape(tf.oneHot(tf.tensor1d(tfData(a.target), 'int32'), c), [n, c]),
     'float32',
   );
   return { x, y };
@@ -109,6 +122,24 @@ export function workloads(quick: boolean): Workload[] {
   return [
     ce(R, 10),
     ce(V, 32000),
+    // The class-wise rows hand losskit Int32Array labels (JavaScript's natural index array) and
+    // PyTorch int64 ones (its own); these two hand both the same int64 labels.
+    {
+      name: `crossEntropy int64 ${R}x10`,
+      kernel: 'crossEntropy',
+      grad: false,
+      options: {},
+      memoryBound: false,
+      make: (rng) => logitsInt64(rng, R, 10),
+    },
+    {
+      name: `nllLoss int64 ${R}x10`,
+      kernel: 'nllLoss',
+      grad: false,
+      options: {},
+      memoryBound: false,
+      make: (rng) => logitsInt64(rng, R, 10),
+    },
     {
       ...elementwise('binaryCrossEntropyWithLogits', (tf, a) => {
         const x = t2(tf, a.input);

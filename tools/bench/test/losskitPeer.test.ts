@@ -12,10 +12,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function file(name: string, data: Float32Array | Int32Array) {
+function file(name: string, data: Float32Array | Int32Array | BigInt64Array) {
   const f = path.join(dir, `${name}.bin`);
   writeFileSync(f, new Uint8Array(data.buffer));
-  return { file: f, dtype: data instanceof Int32Array ? ('int32' as const) : ('float32' as const) };
+  const dtype =
+    data instanceof Int32Array ? 'int32' : data instanceof BigInt64Array ? 'int64' : 'float32';
+  return { file: f, dtype: dtype as 'int32' | 'int64' | 'float32' };
 }
 
 describe('LosskitPeer', () => {
@@ -43,6 +45,29 @@ describe('LosskitPeer', () => {
     expect(r.check).toBe(1 + 4 + 4);
     expect(r.timing.times).toHaveLength(3);
     expect(r.timing.cpuMedian).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reads int64 label files as BigInt64Array, int32 ones as Int32Array', async () => {
+    // nllLoss over [2, 3] log-probabilities: −(x₀,₂ + x₁,₀) with labels 2 and 0, however stored
+    const input = { ...file('lp', Float32Array.of(-1, -2, -3, -4, -5, -6)), shape: [2, 3] };
+    const checks: number[] = [];
+    for (const [name, labels] of [
+      ['l32', Int32Array.of(2, 0)],
+      ['l64', BigInt64Array.of(2n, 0n)],
+    ] as const) {
+      const r = await peer.run({
+        kernel: 'nllLoss',
+        grad: false,
+        options: { reduction: 'sum' },
+        arrays: { input, target: { ...file(name, labels), shape: [2] } },
+        reps: 1,
+        budgetMs: 1000,
+        warmups: 0,
+      });
+      if (typeof r === 'string') throw new Error(r);
+      checks.push(r.check);
+    }
+    expect(checks).toEqual([7, 7]);
   });
 
   it('keeps timing a fast call past reps until minMs is timed, at most 5 × reps', async () => {

@@ -34,6 +34,23 @@ describe('the workload list', () => {
     }
   });
 
+  it('hands two class-wise rows int64 labels, the same values as the int32 rows draw', () => {
+    for (const kernel of ['crossEntropy', 'nllLoss']) {
+      const w64 = all.find((w) => w.name === `${kernel} int64 10000x10`);
+      const w32 = all.find((w) => w.name === `${kernel} 10000x10`);
+      if (w64 === undefined || w32 === undefined) throw new Error(`${kernel}: rows missing`);
+      const [a, b] = [w64.make(new Rng(3)), w32.make(new Rng(3))];
+      expect(a.target.data).toBeInstanceOf(BigInt64Array);
+      expect(b.target.data).toBeInstanceOf(Int32Array);
+      expect(Array.from(a.target.data as BigInt64Array, Number)).toEqual(
+        Array.from(b.target.data as Int32Array),
+      );
+      expect(a.input.data).toEqual(b.input.data);
+      // `--only` with the int32 row's name does not pick the int64 row too
+      expect(matchesOnly(w64.name, w32.name)).toBe(false);
+    }
+  });
+
   it('reads --only as a comma-separated list of texts, any of which may match', () => {
     expect(matchesOnly('l1Grad 10', undefined)).toBe(true);
     expect(matchesOnly('l1Grad 10', 'mse,l1G')).toBe(true);
