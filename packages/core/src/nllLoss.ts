@@ -364,86 +364,76 @@ function weightedRowsAny(
   let den = 0;
   let ignored = 0;
   const grouped = !(ignoreIndex >= 0 && ignoreIndex < cols);
-  // plain-array scores take no spans (internal/gatherSpans.ts reads typed scores)
-  const spanStart = 0;
-  const spanEnd = 0;
+  // plain-array scores take no spans (internal/gatherSpans.ts reads typed scores): every block
+  // is summed here
   for (let b = 0; b < rows; b += BLOCK) {
-    // The span's sums of this block, else NaN; a block without them (past the spans, or flagged
-    // by the span, or not finite) is summed here.
-    const at = (b - spanStart) >> BLOCK_SHIFT;
-    let acc = b < spanEnd ? spanSums[at] : Number.NaN;
-    let dacc = 0;
-    if (acc - acc === 0) {
-      dacc = spanDens[at];
-    } else {
-      const e = Math.min(rows, b + BLOCK);
-      const g = grouped ? e : b;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      let d0 = 0;
-      let d1 = 0;
-      let n = b;
-      for (; n + 3 < g; n += 4) {
-        const k0 = y[n];
-        const k1 = y[n + 1];
-        const k2 = y[n + 2];
-        const k3 = y[n + 3];
-        // an index out of range (or ignored): the rest of the block goes row by row
-        if (
-          !(
-            k0 >= 0 &&
-            k0 < cols &&
-            k1 >= 0 &&
-            k1 < cols &&
-            k2 >= 0 &&
-            k2 < cols &&
-            k3 >= 0 &&
-            k3 < cols
-          )
-        ) {
-          break;
-        }
-        const w0 = w[k0];
-        const w1 = w[k1];
-        const w2 = w[k2];
-        const w3 = w[k3];
-        const base = n * cols;
-        const v0 = -w0 * x[base + k0];
-        const v1 = -w1 * x[base + cols + k1];
-        const v2 = -w2 * x[base + 2 * cols + k2];
-        const v3 = -w3 * x[base + 3 * cols + k3];
-        if (out !== null) {
-          out[n] = v0;
-          out[n + 1] = v1;
-          out[n + 2] = v2;
-          out[n + 3] = v3;
-        }
-        a0 += v0;
-        a1 += v1;
-        a2 += v2;
-        a3 += v3;
-        d0 += w0 + w1;
-        d1 += w2 + w3;
+    const e = Math.min(rows, b + BLOCK);
+    const g = grouped ? e : b;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let d0 = 0;
+    let d1 = 0;
+    let n = b;
+    for (; n + 3 < g; n += 4) {
+      const k0 = y[n];
+      const k1 = y[n + 1];
+      const k2 = y[n + 2];
+      const k3 = y[n + 3];
+      // an index out of range (or ignored): the rest of the block goes row by row
+      if (
+        !(
+          k0 >= 0 &&
+          k0 < cols &&
+          k1 >= 0 &&
+          k1 < cols &&
+          k2 >= 0 &&
+          k2 < cols &&
+          k3 >= 0 &&
+          k3 < cols
+        )
+      ) {
+        break;
       }
-      for (; n < e; n++) {
-        const k = y[n];
-        if (k === ignoreIndex) {
-          ignored++;
-          if (out !== null) out[n] = 0;
-          continue;
-        }
-        if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
-        const wk = w[k];
-        const v = -wk * x[n * cols + k];
-        if (out !== null) out[n] = v;
-        a0 += v;
-        d0 += wk;
+      const w0 = w[k0];
+      const w1 = w[k1];
+      const w2 = w[k2];
+      const w3 = w[k3];
+      const base = n * cols;
+      const v0 = -w0 * x[base + k0];
+      const v1 = -w1 * x[base + cols + k1];
+      const v2 = -w2 * x[base + 2 * cols + k2];
+      const v3 = -w3 * x[base + 3 * cols + k3];
+      if (out !== null) {
+        out[n] = v0;
+        out[n + 1] = v1;
+        out[n + 2] = v2;
+        out[n + 3] = v3;
       }
-      acc = a0 + a1 + (a2 + a3);
-      dacc = d0 + d1;
+      a0 += v0;
+      a1 += v1;
+      a2 += v2;
+      a3 += v3;
+      d0 += w0 + w1;
+      d1 += w2 + w3;
     }
+    for (; n < e; n++) {
+      const k = y[n];
+      if (k === ignoreIndex) {
+        ignored++;
+        if (out !== null) out[n] = 0;
+        continue;
+      }
+      if (!(k >= 0 && k < cols)) throw cwTargetError(fn, n, k, cols);
+      const wk = w[k];
+      const v = -wk * x[n * cols + k];
+      if (out !== null) out[n] = v;
+      a0 += v;
+      d0 += wk;
+    }
+    const acc = a0 + a1 + (a2 + a3);
+    const dacc = d0 + d1;
     const t = s + acc;
     c += Math.abs(s) >= Math.abs(acc) ? s - t + acc : acc - t + s;
     s = t;

@@ -16,6 +16,9 @@
 // loop's, bit for bit.
 // Labels of other integer types than Int32Array are read per span into `spanLabelBuf` (spanLabels,
 // and spanBigLabels for int64 targets); float-typed and plain-array labels take the loop alone.
+// spanSumsWordsF32/F64 read int64 labels in place instead (their 32-bit words), and
+// spanWeightedF32/F64 serve nllLoss's weighted and 'none' paths (weights, row values, and the
+// weight sums), through the same four streams.
 
 import { bigIndicesInto } from './bigIndices.js';
 
