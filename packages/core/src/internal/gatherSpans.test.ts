@@ -34,7 +34,11 @@ function labelsAs(t: LabelType, ys: number[]): IndexInput {
 
 /** A value of label type t outside [0, cols) that a careless int32 conversion would bring back. */
 function badLabel(t: LabelType, cols: number, pick: number): number {
-  if (t === 'u8') return cols + (pick % (256 - cols));
+  if (t === 'u8') {
+    // not cols + 3: that is the u8 cases' ignoreIndex
+    const v = cols + (pick % (256 - cols));
+    return v === cols + 3 ? cols + 4 : v;
+  }
   if (t === 'u32') return pick % 2 === 0 ? 2 ** 32 - 1 : 2 ** 31 + 1;
   if (t === 'i32') return pick % 2 === 0 ? -1 : cols;
   if (t === 'u64') return pick % 2 === 0 ? 2 ** 32 + 1 : 2 ** 40 + 2; // low words 1 and 2
