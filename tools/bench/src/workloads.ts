@@ -119,27 +119,21 @@ export function workloads(quick: boolean): Workload[] {
       return () => tf.losses.softmaxCrossEntropy(y, x);
     },
   });
+  const int64Row = (kernel: string): Workload => ({
+    name: `${kernel} int64 ${R}x10`,
+    kernel,
+    grad: false,
+    options: {},
+    memoryBound: false,
+    make: (rng) => logitsInt64(rng, R, 10),
+  });
   return [
     ce(R, 10),
     ce(V, 32000),
     // The class-wise rows hand losskit Int32Array labels (JavaScript's natural index array) and
     // PyTorch int64 ones (its own); these two hand both the same int64 labels.
-    {
-      name: `crossEntropy int64 ${R}x10`,
-      kernel: 'crossEntropy',
-      grad: false,
-      options: {},
-      memoryBound: false,
-      make: (rng) => logitsInt64(rng, R, 10),
-    },
-    {
-      name: `nllLoss int64 ${R}x10`,
-      kernel: 'nllLoss',
-      grad: false,
-      options: {},
-      memoryBound: false,
-      make: (rng) => logitsInt64(rng, R, 10),
-    },
+    int64Row('crossEntropy'),
+    int64Row('nllLoss'),
     {
       ...elementwise('binaryCrossEntropyWithLogits', (tf, a) => {
         const x = t2(tf, a.input);
