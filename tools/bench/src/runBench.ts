@@ -191,9 +191,15 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   } catch (e) {
     skipped.push(`tfjs-cpu, tfjs-wasm skipped: ${(e as Error).message}`);
   }
-  // the bandwidth yardstick, compiled once (not in /dev/shm, which may forbid running programs)
+  // the bandwidth yardstick, compiled once (not in /dev/shm, which may forbid running programs),
+  // and only when a row that uses it (mse, l1) runs
   const binDir = mkdtempSync(path.join(tmpdir(), 'losskit-bench-bin-'));
-  const native = NativeLoop.compile(binDir);
+  const needsNative = workloads(o.quick).some(
+    (w) => matchesOnly(w.name, o.only) && nativeMode(w) !== undefined,
+  );
+  const native = needsNative
+    ? NativeLoop.compile(binDir)
+    : { skipped: 'no mse or l1 row in this run' };
   if (native instanceof NativeLoop) machine.cc = native.compiler;
   else skipped.push(`native SIMD loop skipped: ${native.skipped}`);
   for (const s of skipped) o.log(s);

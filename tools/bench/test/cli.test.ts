@@ -88,6 +88,9 @@ describe('pnpm bench --quick --json', () => {
     expect(report.results[0].losskit_ms).toBeGreaterThan(0);
     expect(Object.keys(report.results[0].peers).sort()).toEqual(['tfjs-cpu', 'tfjs-wasm']);
     expect(stdout).toContain('pytorch-1t, pytorch-2t skipped: /bin/false exited with code 1');
+    // no mse or l1 row: the native loop is not compiled, and the header says why
+    expect(stdout).toContain('native SIMD loop skipped: no mse or l1 row in this run');
+    expect(stdout).toMatch(/native loop skipped;/);
   }, 120_000);
 
   it('runs the workloads of a comma-separated --only: a two-input gradient and the accuracy metric', async () => {
