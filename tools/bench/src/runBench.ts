@@ -194,9 +194,8 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   // the bandwidth yardstick, compiled once (not in /dev/shm, which may forbid running programs),
   // and only when a row that uses it (mse, l1) runs
   const binDir = mkdtempSync(path.join(tmpdir(), 'losskit-bench-bin-'));
-  const needsNative = workloads(o.quick).some(
-    (w) => matchesOnly(w.name, o.only) && nativeMode(w) !== undefined,
-  );
+  const selected = workloads(o.quick).filter((w) => matchesOnly(w.name, o.only));
+  const needsNative = selected.some((w) => nativeMode(w) !== undefined);
   const native = needsNative
     ? NativeLoop.compile(binDir)
     : { skipped: 'no mse or l1 row in this run' };
@@ -213,8 +212,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   );
   const losskit = new LosskitPeer();
   try {
-    for (const w of workloads(o.quick)) {
-      if (!matchesOnly(w.name, o.only)) continue;
+    for (const w of selected) {
       const inputs = w.make(new Rng(0x10557));
       const arrays = writeArrays(tmp, inputs);
       const req: LosskitRequest = {
