@@ -6,7 +6,9 @@ const ratio = (r: Result, peer: (typeof PEERS)[number]): string => {
   return `${(t / r.losskit_ms).toFixed(2)}× (${ms(t)})`;
 };
 
-const ms = (t: number): string => (t >= 100 ? t.toFixed(0) : t >= 10 ? t.toFixed(1) : t.toFixed(2));
+/** A time in ms with three significant digits or so (the tables' and the targets' format). */
+export const ms = (t: number): string =>
+  t >= 100 ? t.toFixed(0) : t >= 10 ? t.toFixed(1) : t.toFixed(2);
 
 function note(r: Result): string {
   const parts: string[] = [];

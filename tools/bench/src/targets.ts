@@ -1,4 +1,5 @@
 import type { BenchReport, Result } from './runBench.js';
+import { ms } from './table.js';
 
 /**
  * The issue's memory-bandwidth figure for this kind of machine: a compiled SIMD loop reads MSE's
@@ -52,8 +53,6 @@ function nativeNote(r: Result, bytes: number): string {
   const gbs = bytes / r.native_ms / 1e6;
   return `; a native SIMD loop over the same arrays in this run: ${ms(r.native_ms)} ms (${gbs.toFixed(2)} GB/s), losskit ${x(r.losskit_ms / r.native_ms)} its time`;
 }
-const ms = (t: number): string => (t >= 100 ? t.toFixed(0) : t >= 10 ? t.toFixed(1) : t.toFixed(2));
-
 /** Kernel and gradient rows: those the PyTorch or TF.js peers ran (the stream rows have none). */
 function isKernelRow(r: Result): boolean {
   return r.baseline_ms === undefined && r.memory === undefined && r.rows_per_s === undefined;
