@@ -18,9 +18,10 @@
 // array per call and 7.3–7.4 reusing one, against 1.9–2.3 with Int32Array labels (plain node,
 // medians of 21). nllLoss's unweighted mean and sum now read the words in place instead
 // (gatherBig in nllLoss.ts, bigWords and bigIndicesInto here). This is safe because of how core
-// uses it: indexArg is the only caller, each kernel call converts one target (indexArg once) and
-// uses it only until it returns, no kernel calls another kernel, and nothing returns or keeps
-// the converted labels. A caller that needs two converted targets at once must copy the first.
+// uses it: bigIndicesToNumbers is called by indexArg and, for the targets indexArg kept as they
+// were, by nllLoss; each kernel call converts one target (once) and uses it only until it
+// returns, no kernel calls another kernel, and nothing returns or keeps the converted labels. A
+// caller that needs two converted targets at once must copy the first.
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -54,12 +55,11 @@ export function bigIndicesToNumbers(
   data: BigInt64Array | BigUint64Array,
 ): Int32Array | Float64Array {
   const n = data.length;
-  if (!littleEndian) return Float64Array.from(data, Number);
+  const words = bigWords(data);
+  if (words === null) return Float64Array.from(data, Number);
   const small = int32Labels(n);
   if (bigIndicesInto(data, 0, n, small)) return small;
-  const words = new Int32Array(data.buffer, data.byteOffset, 2 * n);
-  const signed = data instanceof BigInt64Array;
-  return wideNumbers(words, n, signed, new Float64Array(n));
+  return wideNumbers(words, n, data instanceof BigInt64Array, new Float64Array(n));
 }
 
 /**
@@ -70,8 +70,8 @@ export function bigIndicesToNumbers(
  */
 export function bigIndicesToFloat64(data: BigInt64Array | BigUint64Array): Float64Array {
   const n = data.length;
-  if (!littleEndian) return Float64Array.from(data, Number);
-  const words = new Int32Array(data.buffer, data.byteOffset, 2 * n);
+  const words = bigWords(data);
+  if (words === null) return Float64Array.from(data, Number);
   const signed = data instanceof BigInt64Array;
   const out = new Float64Array(n);
   // as in bigIndicesToNumbers: 0 iff every value fits in int32, and then out[i] = lo exactly
